@@ -1,0 +1,37 @@
+# mjhook: every target CI runs can be run here under the same name.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: generate
+generate: ## Regenerate gen/ from spec/asyncapi.yaml (go generate ./...)
+	$(GO) generate ./...
+
+.PHONY: check-generate
+check-generate: generate ## Regenerate and fail if gen/ differs from what is committed
+	@changed="$$(git status --porcelain --untracked-files=all -- gen)"; \
+	if [ -n "$$changed" ]; then \
+		echo "Generated files are out of date. Please run make generate (go generate ./...) and commit the results:"; \
+		echo "$$changed" | sed 's/^/  /'; \
+		exit 1; \
+	fi
+
+.PHONY: lint
+lint: ## gofmt, go vet and go mod tidy -diff
+	@unformatted="$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+.PHONY: test
+test: ## Run every test with the race detector
+	$(GO) test -race ./...
+
+.PHONY: ci
+ci: check-generate lint test ## What CI runs: drift check, lint, tests

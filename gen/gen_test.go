@@ -1,0 +1,122 @@
+package gen_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/internal/fixtures"
+)
+
+func TestSamplePayloadsRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, name := range fixtures.Names() {
+		raw := fixtures.Payload(name)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var msg gen.WebhookMessage
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields() // a field the types lack fails here
+			require.NoError(t, dec.Decode(&msg.Payload))
+
+			out, err := json.Marshal(msg.Payload)
+			require.NoError(t, err)
+
+			// time.Time keeps the instant, not its spelling (".500Z" comes
+			// back as ".5Z"): compare timestamps as instants, the rest as JSON.
+			want, got := decodeMap(t, raw), decodeMap(t, out)
+			wantTime, gotTime := parseTime(t, want["timestamp"]), parseTime(t, got["timestamp"])
+			assert.True(t, wantTime.Equal(gotTime), "timestamp %v, want %v", gotTime, wantTime)
+			delete(want, "timestamp")
+			delete(got, "timestamp")
+			assert.Equal(t, want, got, "round trip through gen.JobWebhookPayloadSchema lost or changed a field")
+		})
+	}
+}
+
+func decodeMap(tb testing.TB, b []byte) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	require.NoError(tb, json.Unmarshal(b, &m))
+	return m
+}
+
+func parseTime(tb testing.TB, v any) time.Time {
+	tb.Helper()
+	s, ok := v.(string)
+	require.True(tb, ok, "timestamp %v is not a string", v)
+	ts, err := time.Parse(time.RFC3339Nano, s)
+	require.NoError(tb, err)
+	return ts
+}
+
+func TestEnumConstantsMatchSchema(t *testing.T) {
+	t.Parallel()
+	var schema struct {
+		Properties map[string]struct {
+			Enum []string `json:"enum"`
+		} `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(gen.WebhookPayloadJSONSchema), &schema))
+
+	tests := []struct {
+		property string
+		consts   []string
+	}{
+		{"event", []string{string(gen.EventJobProgress), string(gen.EventJobCompleted), string(gen.EventJobFailed), string(gen.EventJobCancelled)}},
+		{"status", []string{string(gen.StatusPending), string(gen.StatusInProgress), string(gen.StatusCompleted), string(gen.StatusFailed), string(gen.StatusCancelled)}},
+		{"type", []string{string(gen.TypeImagine), string(gen.TypeUpscale), string(gen.TypeVariation), string(gen.TypeDescribe), string(gen.TypeBlend)}},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, schema.Properties[tt.property].Enum, tt.consts, "constants for %q", tt.property)
+	}
+}
+
+// compile compiles the generated schema the way the runtime does: draft-07,
+// formats asserted.
+func compile(tb testing.TB) *jsonschema.Schema {
+	tb.Helper()
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft7
+	c.AssertFormat = true
+	require.NoError(tb, c.AddResource("payload.json", strings.NewReader(gen.WebhookPayloadJSONSchema)))
+	s, err := c.Compile("payload.json")
+	require.NoError(tb, err)
+	return s
+}
+
+func TestPayloadSchemaCompilesAsDraft07(t *testing.T) {
+	t.Parallel()
+	schema := compile(t)
+
+	for _, name := range fixtures.Names() {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(fixtures.Payload(name)))
+		dec.UseNumber()
+		require.NoError(t, dec.Decode(&v))
+		assert.NoError(t, schema.Validate(v), "sample %s", name)
+	}
+
+	tests := []struct {
+		name    string
+		payload string
+	}{
+		{"unknown event", `{"event":"job.zoomed","job_id":"3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c","status":"pending","timestamp":"2026-11-28T09:14:02Z"}`},
+		{"job_id not a uuid", `{"event":"job.progress","job_id":"42","status":"pending","timestamp":"2026-11-28T09:14:02Z"}`},
+		{"timestamp not a date-time", `{"event":"job.progress","job_id":"3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c","status":"pending","timestamp":"yesterday"}`},
+		{"progress above 100", `{"event":"job.progress","job_id":"3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c","status":"pending","progress":101,"timestamp":"2026-11-28T09:14:02Z"}`},
+		{"missing status", `{"event":"job.progress","job_id":"3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c","timestamp":"2026-11-28T09:14:02Z"}`},
+	}
+	for _, tt := range tests {
+		var v any
+		require.NoError(t, json.Unmarshal([]byte(tt.payload), &v))
+		assert.Error(t, schema.Validate(v), tt.name)
+	}
+}
