@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	asyncapiparser "github.com/lerenn/asyncapi-codegen/pkg/asyncapi/parser"
 	asyncapiv2 "github.com/lerenn/asyncapi-codegen/pkg/asyncapi/v2"
@@ -68,8 +69,14 @@ func generate(cfg config) error {
 	return nil
 }
 
+// renderMu serialises render: asyncapi-codegen keeps its naming and
+// formatting settings in package-level variables.
+var renderMu sync.Mutex
+
 // render returns the generated files, by name, for an AsyncAPI document.
 func render(doc []byte, pkg string) (map[string][]byte, error) {
+	renderMu.Lock()
+	defer renderMu.Unlock()
 	parsed, err := asyncapiparser.FromYAML(asyncapiparser.FromYAMLParams{Data: doc})
 	if err != nil {
 		return nil, err
@@ -213,7 +220,7 @@ func renderCodegen(spec *asyncapiv2.Specification, pkg, head string) ([]byte, er
 	content, err := generatorv2.Generator{
 		Specification: *spec,
 		Options: options.Options{
-			PackageName: "gen",
+			PackageName: pkg,
 			Generate:    options.GeneratorOptions{Application: true, User: true, Types: true},
 		},
 	}.Generate()
