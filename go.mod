@@ -3,6 +3,7 @@ module github.com/mjhook/mjhook
 go 1.26.0
 
 require (
+	github.com/google/uuid v1.6.0
 	github.com/lerenn/asyncapi-codegen v0.46.3
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 	github.com/stretchr/testify v1.11.1
