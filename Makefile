@@ -9,6 +9,10 @@ GO ?= go
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+.PHONY: demo
+demo: ## Start a receiver, simulate job lifecycles against it, show the events, exit
+	$(GO) run ./tools/mjhook demo
+
 .PHONY: generate
 generate: ## Regenerate gen/ from spec/asyncapi.yaml (go generate ./...)
 	$(GO) generate ./...

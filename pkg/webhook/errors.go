@@ -132,7 +132,7 @@ func (e *ValidationError) Error() string {
 		} else {
 			b.WriteString("; ")
 		}
-		b.WriteString(cmp.Or(v.Pointer, "/"))
+		b.WriteString(cmp.Or(v.Pointer, "(root)"))
 		b.WriteString(": ")
 		b.WriteString(v.Message)
 	}

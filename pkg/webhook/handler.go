@@ -82,7 +82,7 @@ func NewHandler(secrets []string, sub gen.AppSubscriber, opts *Options) (*Handle
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	msg, body, err := h.receive(w, r)
 	if err == nil {
-		err = h.deliver(r.Context(), msg)
+		err = h.deliver(context.WithValue(r.Context(), rawBodyKey{}, body), msg)
 	}
 	status := StatusCode(err)
 	if err == nil {
@@ -132,6 +132,18 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (gen.WebhookMe
 	}
 	msg, err = Parse(body)
 	return msg, body, err
+}
+
+// rawBodyKey is the context key of the delivery's raw body.
+type rawBodyKey struct{}
+
+// RawBody returns the exact bytes of the body whose event is being
+// delivered with ctx, or nil outside a Handler's delivery. Subscribers use
+// it to keep, forward or fingerprint the payload as the sender signed it.
+// The slice must not be modified.
+func RawBody(ctx context.Context) []byte {
+	b, _ := ctx.Value(rawBodyKey{}).([]byte)
+	return b
 }
 
 // deliver calls the subscriber, turning an error or a panic into one that

@@ -279,3 +279,20 @@ type discardWriter struct{ header http.Header }
 func (d discardWriter) Header() http.Header         { return d.header }
 func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d discardWriter) WriteHeader(int)             {}
+
+func TestRawBodyIsTheSignedBytes(t *testing.T) {
+	t.Parallel()
+	got := make(chan []byte, 1)
+	sub := webhook.SubscriberFunc(func(ctx context.Context, _ gen.WebhookMessage) error {
+		got <- webhook.RawBody(ctx)
+		return nil
+	})
+	srv, _ := serve(t, sub, nil)
+	body := fixtures.Payload("completed_describe") // indented, with non-ASCII text
+
+	status, _ := do(t, webhooktest.NewSignedClientRequest(t, srv.URL, secret, body))
+
+	require.Equal(t, http.StatusNoContent, status)
+	assert.Equal(t, body, <-got)
+	assert.Nil(t, webhook.RawBody(context.Background()))
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/internal/lifecycle"
+	"github.com/mjhook/mjhook/pkg/webhook"
+)
+
+func TestSignMatchesOpenSSL(t *testing.T) {
+	t.Parallel()
+	// openssl dgst -sha256 -hmac 'mjhook-test-secret' < internal/fixtures/testdata/completed_imagine.json
+	const want = "9f50cb53d5bc21b8a107eeacee00bbb776b13c29d870bb209005c7ecd582a6ad\n"
+	const file = "../../internal/fixtures/testdata/completed_imagine.json"
+
+	r := runCLI(t, context.Background(), "", nil, "sign", file)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, want, r.stdout)
+
+	body, err := os.ReadFile(file)
+	require.NoError(t, err)
+	r = runCLI(t, context.Background(), string(body), nil, "sign")
+	assert.Equal(t, want, r.stdout, "standard input")
+	r = runCLI(t, context.Background(), string(body), nil, "sign", "-")
+	assert.Equal(t, want, r.stdout, "- is standard input")
+
+	r = runCLI(t, context.Background(), string(body), map[string]string{"MJHOOK_SECRET": "other,mjhook-test-secret"}, "sign")
+	assert.NotEqual(t, want, r.stdout, "the first secret signs")
+	r = runCLI(t, context.Background(), string(body), map[string]string{"MJHOOK_SECRET": "other"}, "sign", "--secret", testSecret)
+	assert.Equal(t, want, r.stdout, "--secret overrides MJHOOK_SECRET")
+
+	r = runCLI(t, context.Background(), string(body), map[string]string{"MJHOOK_SECRET": ""}, "sign")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "no secret")
+	assert.Empty(t, r.stdout)
+}
+
+// startServe runs `mjhook serve` in-process on a free loopback port and
+// returns its URL, its standard output and a function that stops it (as
+// SIGTERM does) and returns its exit status.
+func startServe(tb testing.TB, args ...string) (url string, stdout *syncBuffer, stop func() int) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout = &syncBuffer{}
+	ready := make(chan string, 1)
+	e := &env{stdin: strings.NewReader(""), stdout: stdout, stderr: io.Discard, getenv: getenv(nil),
+		ready: func(u string) { ready <- u }}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	select {
+	case url = <-ready:
+	case code := <-done:
+		tb.Fatalf("serve exited with %d before listening", code)
+	}
+	var stopped atomic.Bool
+	stop = func() int {
+		if !stopped.CompareAndSwap(false, true) {
+			return exitOK
+		}
+		cancel()
+		return <-done
+	}
+	tb.Cleanup(func() { stop() })
+	return url, stdout, stop
+}
+
+func TestServeAndSimulateEndToEnd(t *testing.T) {
+	t.Parallel()
+	url, events, stop := startServe(t)
+	const jobs, seed = 50, 20261128
+
+	r := runCLI(t, context.Background(), "", nil, "simulate", "--url", url, "--jobs", "50", "--concurrency", "8",
+		"--steps", "3", "--interval", "1ms", "--seed", "20261128")
+	require.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Equal(t, exitOK, stop(), "serve exits 0 when stopped")
+
+	plan, err := lifecycle.Plan(lifecycle.Options{Jobs: jobs, Steps: 3, Outcome: lifecycle.OutcomeMixed,
+		WebhookType: lifecycle.WebhookTypeProgress, Seed: seed, Interval: time.Millisecond})
+	require.NoError(t, err)
+	total := 0
+	want := map[string][]string{}
+	for _, job := range plan {
+		total += len(job.Events)
+		for _, ev := range job.Events {
+			want[job.ID] = append(want[job.ID], identity(t, ev))
+		}
+	}
+
+	got := map[string][]string{}
+	lines := 0
+	sc := bufio.NewScanner(strings.NewReader(events.String()))
+	for sc.Scan() {
+		lines++
+		var p struct {
+			JobID string `json:"job_id"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &p), "serve prints one JSON object per line: %q", sc.Text())
+		got[p.JobID] = append(got[p.JobID], identity(t, sc.Bytes()))
+	}
+	assert.Equal(t, total, lines, "every event delivered exactly once")
+	assert.Equal(t, want, got, "the planned events, in order within each job")
+
+	assert.Contains(t, r.stdout, "simulate: 50 jobs, seed 20261128\n")
+	assert.Regexp(t, `\n  sent +`+strconv.Itoa(total)+`\n`, r.stdout)
+	assert.Regexp(t, `\n  delivered +`+strconv.Itoa(total)+`\n`, r.stdout)
+	assert.Regexp(t, `\n  retried +0\n`, r.stdout)
+	assert.Regexp(t, `\n  abandoned +0\n`, r.stdout)
+	assert.Regexp(t, `\n  latency +p50 \S+  p99 \S+\n`, r.stdout)
+}
+
+// identity is an event's event/status/progress, what ordering is about.
+func identity(tb testing.TB, payload []byte) string {
+	tb.Helper()
+	var p struct {
+		Event    string `json:"event"`
+		Status   string `json:"status"`
+		Progress *int   `json:"progress"`
+	}
+	require.NoError(tb, json.Unmarshal(payload, &p))
+	progress := -1
+	if p.Progress != nil {
+		progress = *p.Progress
+	}
+	return p.Event + "/" + p.Status + "/" + strconv.Itoa(progress)
+}
+
+// failTwice answers 500 to its first two requests, then hands the rest to
+// a real webhook.Handler that counts deliveries.
+func failTwice(t *testing.T) (*httptest.Server, *atomic.Int32, *atomic.Int32) {
+	t.Helper()
+	var requests, delivered atomic.Int32
+	h, err := webhook.NewHandler([]string{testSecret}, webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error {
+		delivered.Add(1)
+		return nil
+	}), nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) <= 2 {
+			http.Error(w, `{"error":"database is down"}`, http.StatusInternalServerError)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &requests, &delivered
+}
+
+func TestSendReportsFailure(t *testing.T) {
+	t.Parallel()
+	srv, requests, delivered := failTwice(t)
+
+	r := runCLI(t, context.Background(), "", nil, "send", "--url", srv.URL, "--event", "completed")
+	assert.Equal(t, exitFail, r.code)
+	assert.Contains(t, r.stdout, "500 Internal Server Error")
+	assert.Contains(t, r.stdout, "database is down")
+	assert.EqualValues(t, 1, requests.Load(), "send does not retry")
+
+	runCLI(t, context.Background(), "", nil, "send", "--url", srv.URL, "--event", "failed") // the second 500
+	r = runCLI(t, context.Background(), "", nil, "send", "--url", srv.URL, "--event", "cancelled",
+		"--job-id", "2b3c4d5e-6f70-4812-a3b4-c5d6e7f80912")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "204 No Content")
+	assert.EqualValues(t, 1, delivered.Load())
+}
+
+func TestSimulateRetriesUntilDelivered(t *testing.T) {
+	t.Parallel()
+	srv, requests, delivered := failTwice(t)
+
+	r := runCLI(t, context.Background(), "", nil, "simulate", "--url", srv.URL, "--jobs", "1", "--steps", "2",
+		"--interval", "1ms", "--backoff", "1ms", "--max-backoff", "5ms", "--outcome", "completed")
+
+	assert.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.EqualValues(t, 4, delivered.Load(), "pending, two in_progress, completed")
+	assert.EqualValues(t, 6, requests.Load())
+	assert.Contains(t, r.stdout, "  retried    2\n")
+	assert.Contains(t, r.stdout, "  delivered  4\n")
+}
+
+func TestSimulateAbandonsOnClientError(t *testing.T) {
+	t.Parallel()
+	url, _, _ := startServe(t)
+	// Signed with a secret serve does not hold: every event is a 401.
+	r := runCLI(t, context.Background(), "", nil, "simulate", "--url", url, "--jobs", "2", "--steps", "0",
+		"--interval", "1ms", "--secret", "not-the-secret")
+	assert.Equal(t, exitFail, r.code)
+	assert.Contains(t, r.stdout, "  abandoned  4\n")
+	assert.Contains(t, r.stdout, "  retried    0\n")
+	assert.Contains(t, r.stderr, "answer 401")
+}
+
+func TestSendUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"send", "--event", "completed"},
+		{"send", "--url", "http://127.0.0.1:1/"},
+		{"send", "--url", "http://127.0.0.1:1/", "--event", "completed", "--file", "x.json"},
+		{"send", "--url", "http://127.0.0.1:1/", "--event", "exploded"},
+		{"send", "--url", "http://127.0.0.1:1/", "--event", "completed", "--job-id", "42"},
+	} {
+		r := runCLI(t, context.Background(), "", nil, args...)
+		assert.Equal(t, exitUsage, r.code, "%q", args)
+	}
+}
+
+func TestDemoRunsEndToEnd(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, context.Background(), "", map[string]string{"MJHOOK_SECRET": ""}, "demo", "--jobs", "3")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"event":"job.progress"`)
+	assert.Contains(t, r.stdout, "  abandoned  0\n")
+}

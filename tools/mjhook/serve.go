@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/webhook"
+)
+
+var serveCommand = command{
+	name:    "serve",
+	args:    "[--addr ADDR] [--path /webhook]",
+	summary: "run a local receiver that prints each delivered event as one JSON line",
+	run:     runServe,
+	describe: `Serve runs a receiver built on pkg/webhook: it verifies, validates and delivers
+events exactly as the library does, and prints each delivered event's payload
+to standard output as one compact JSON line. Rejections go to standard error
+with their reason. SIGINT or SIGTERM stops it: it stops accepting, lets the
+deliveries in flight finish, and exits 0.`,
+}
+
+// shutdownGrace bounds how long serve waits for deliveries in flight.
+const shutdownGrace = 30 * time.Second
+
+func runServe(ctx context.Context, e *env, c command, args []string) int {
+	fs := newFlagSet(e, c)
+	addr := fs.String("addr", "localhost:8080", "address to listen on (port 0 picks a free one)")
+	path := fs.String("path", gen.WebhookPath, "URL path of the webhook, the spec's channel")
+	maxBody := fs.Int64("max-body", webhook.DefaultMaxBodyBytes, "largest body accepted, in bytes")
+	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "time allowed to read a request's headers")
+	read := fs.Duration("read-timeout", 30*time.Second, "time allowed to read a whole request")
+	write := fs.Duration("write-timeout", 60*time.Second, "time allowed to handle a request and answer it")
+	idle := fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	secret := secretFlag(fs)
+	rest, code, ok := parseArgs(fs, args)
+	switch {
+	case !ok:
+		return code
+	case len(rest) > 0:
+		return usageError(fs, "unexpected arguments %q", rest)
+	}
+	ss, err := secrets(e, *secret)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
+		return exitUsage
+	}
+
+	logs := slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})
+	handler, err := webhook.NewHandler(ss, &eventPrinter{w: e.stdout}, &webhook.Options{
+		MaxBodyBytes: *maxBody, Logger: slog.New(logs),
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
+		return exitUsage
+	}
+	mux := http.NewServeMux()
+	mux.Handle(*path, handler)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
+		return exitFail
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: *readHeader,
+		ReadTimeout:       *read,
+		WriteTimeout:      *write,
+		IdleTimeout:       *idle,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logs, slog.LevelWarn),
+	}
+	url := "http://" + ln.Addr().String() + *path
+	fmt.Fprintf(e.stderr, "mjhook serve: listening on %s\n", url)
+	if e.ready != nil {
+		e.ready(url)
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
+		return exitFail
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		fmt.Fprintf(e.stderr, "mjhook serve: deliveries still in flight after %s: %v\n", shutdownGrace, err)
+		return exitFail
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintln(e.stderr, "mjhook serve: stopped")
+	return exitOK
+}
+
+// eventPrinter is the subscriber of serve: it writes each event's payload,
+// as the sender signed it but compacted, as one line.
+type eventPrinter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (p *eventPrinter) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMessage) error {
+	var line bytes.Buffer
+	if raw := webhook.RawBody(ctx); raw != nil {
+		if err := json.Compact(&line, raw); err != nil {
+			return err
+		}
+	} else {
+		b, err := json.Marshal(msg.Payload)
+		if err != nil {
+			return err
+		}
+		line.Write(b)
+	}
+	line.WriteByte('\n')
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := p.w.Write(line.Bytes())
+	return err
+}
