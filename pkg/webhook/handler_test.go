@@ -77,6 +77,7 @@ func TestHandlerRejections(t *testing.T) {
 		{name: "trailing garbage", body: append(append([]byte{}, valid...), 'x'), status: 400, wantErr: webhook.ErrMalformedJSON},
 		{name: "schema violation", body: invalid, status: 422, wantErr: webhook.ErrInvalidPayload},
 		{name: "JSON array", body: []byte(`[]`), status: 422, wantErr: webhook.ErrInvalidPayload},
+		{name: "schema-valid, but EVENT would overwrite event", body: bytes.Replace(valid, []byte(`{`), []byte(`{"EVENT":"job.bogus",`), 1), status: 422, wantErr: webhook.ErrInvalidPayload},
 		{name: "valid schema, not a Go time", body: bytes.Replace(valid, []byte("T09:14"), []byte("t09:14"), 1), status: 422, wantErr: webhook.ErrInvalidPayload},
 	}
 	for _, tt := range tests {

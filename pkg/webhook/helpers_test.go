@@ -123,3 +123,6 @@ func lastError(tb testing.TB, sink *logSink) error {
 	require.NotEmpty(tb, errs, "no rejection was logged")
 	return errs[len(errs)-1]
 }
+
+// discardLogger drops every record.
+var discardLogger = slog.New(slog.DiscardHandler)

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,13 +18,16 @@ import (
 // does not fit its Go type. The schema allows a few values the Go types
 // cannot hold (a timestamp with a lowercase "t" or a leap second, an integer
 // written as 1.0 or beyond int64), so even a valid payload can fail here.
+//
+// It also fails, with a *ValidationError, when an object key differs from a
+// field's name only in letter case ("EVENT"): encoding/json would decode it
+// into that field, behind the schema's back.
 func Parse(body []byte) (gen.WebhookMessage, error) {
 	var msg gen.WebhookMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&msg.Payload); err != nil {
+	if err := json.Unmarshal(body, &msg.Payload); err != nil {
 		return gen.WebhookMessage{}, decodeError(err)
 	}
-	if err := noTrailingData(dec); err != nil {
+	if err := generatedViolations(gen.CheckWebhookPayloadKeys(body)); err != nil {
 		return gen.WebhookMessage{}, err
 	}
 	return msg, nil

@@ -41,6 +41,8 @@ func TestParseErrors(t *testing.T) {
 		{"nested type mismatch", `{"result":{"images":[{"width":"wide"}]}}`, webhook.ErrInvalidPayload, "/result/images/width"},
 		{"lowercase t in timestamp", `{"timestamp":"2026-11-28t09:14:02Z"}`, webhook.ErrInvalidPayload, ""},
 		{"leap second", `{"timestamp":"2026-12-31T23:59:60Z"}`, webhook.ErrInvalidPayload, ""},
+		{"key that encoding/json folds into a field", `{"event":"job.progress","EVENT":"bogus"}`, webhook.ErrInvalidPayload, "/EVENT"},
+		{"long s folds into status", `{"ſtatus":"bogus"}`, webhook.ErrInvalidPayload, "/ſtatus"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

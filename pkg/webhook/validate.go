@@ -9,38 +9,47 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
-// Limits checked before a payload reaches the JSON-Schema validator, whose
-// arbitrary-precision arithmetic can spin or exhaust memory on extreme
-// numbers (1e999999999) and whose recursion follows any nesting. A payload
-// beyond them is invalid (ErrInvalidPayload); no genuine job event comes
-// near them.
+// Limits checked before any schema keyword: a payload beyond them is
+// invalid (ErrInvalidPayload) and only the limits are reported. They keep
+// the JSON-Schema validator away from what makes its arbitrary-precision
+// arithmetic spin or exhaust memory (1e999999999) and its recursion follow
+// any nesting. No genuine job event comes near them.
 const (
 	// MaxDepth is the deepest nesting of arrays and objects accepted.
-	MaxDepth = 32
+	MaxDepth = jsonvalid.MaxDepth
 	// MaxNumberLength is the longest number literal accepted, in bytes.
-	MaxNumberLength = 64
+	MaxNumberLength = jsonvalid.MaxNumberLength
 	// MaxExponent is the largest absolute decimal exponent accepted in a
 	// number literal (as in 1e308).
-	MaxExponent = 400
+	MaxExponent = jsonvalid.MaxExponent
 )
 
-// A Validator checks payloads against a draft-07 JSON Schema, with
-// github.com/santhosh-tekuri/jsonschema/v5, formats (uuid, uri, date-time)
-// asserted. The schema is compiled once, by NewValidator; Validate is safe
-// for concurrent use.
+// A Validator checks payloads against a draft-07 JSON Schema, formats (uuid,
+// uri, date-time) asserted. It is safe for concurrent use.
+//
+// Two kinds give the same verdicts, violations and messages:
+// [SpecValidator] runs the validator generated from the spec
+// (gen.ValidateWebhookPayload), a single pass over the raw bytes that costs
+// a few microseconds; [NewValidator] compiles any schema with
+// github.com/santhosh-tekuri/jsonschema/v5, the reference the generated one
+// is tested against, for a schema that has not been generated (mjhook
+// validate --spec), or to opt out of the generated code.
 type Validator struct {
-	schema *jsonschema.Schema
-	doc    any // the schema as JSON values, to name missing properties
+	generated func([]byte) []gen.SchemaViolation
+
+	schema *jsonschema.Schema // the reference, when generated is nil
+	doc    any                // the schema as JSON values, to name missing properties
 }
 
-// NewValidator compiles a draft-07 JSON Schema document.
+// NewValidator compiles a draft-07 JSON Schema document with
+// jsonschema/v5. The schema is compiled once, here.
 func NewValidator(schema []byte) (*Validator, error) {
 	doc, err := decodeJSON(schema)
 	if err != nil {
@@ -64,19 +73,11 @@ func NewValidator(schema []byte) (*Validator, error) {
 	return &Validator{schema: compiled, doc: doc}, nil
 }
 
-var specValidator = sync.OnceValues(func() (*Validator, error) {
-	return NewValidator([]byte(gen.WebhookPayloadJSONSchema))
-})
+var specValidator = &Validator{generated: gen.ValidateWebhookPayload}
 
-// SpecValidator returns the Validator for the spec's payload schema,
-// gen.WebhookPayloadJSONSchema, compiled on first use.
-func SpecValidator() *Validator {
-	v, err := specValidator()
-	if err != nil {
-		panic(err) // the generated schema is tested to compile
-	}
-	return v
-}
+// SpecValidator returns the Validator generated from the spec's payload
+// schema, gen.WebhookPayloadJSONSchema: the Handler's default.
+func SpecValidator() *Validator { return specValidator }
 
 // Validate checks body against the spec's payload schema. See
 // [Validator.Validate].
@@ -88,6 +89,19 @@ func Validate(body []byte) error {
 // that satisfies the schema (else a *ValidationError, which wraps
 // ErrInvalidPayload, listing every violation).
 func (v *Validator) Validate(body []byte) error {
+	if v.generated != nil && !json.Valid(body) {
+		_, err := decodeJSON(body) // for the syntax error's details
+		return err
+	}
+	return v.validateWellFormed(body)
+}
+
+// validateWellFormed is Validate for a body known to be exactly one
+// syntactically valid JSON value.
+func (v *Validator) validateWellFormed(body []byte) error {
+	if v.generated != nil {
+		return generatedViolations(v.generated(body))
+	}
 	value, err := decodeJSON(body)
 	if err != nil {
 		return err
@@ -95,7 +109,20 @@ func (v *Validator) Validate(body []byte) error {
 	return v.validateValue(value)
 }
 
-// validateValue checks a value decoded by decodeJSON.
+// generatedViolations turns what generated code found into nil or a
+// *ValidationError.
+func generatedViolations(found []gen.SchemaViolation) error {
+	if len(found) == 0 {
+		return nil
+	}
+	vs := make([]Violation, len(found))
+	for i, f := range found {
+		vs[i] = Violation(f)
+	}
+	return newValidationError(vs)
+}
+
+// validateValue checks a value decoded by decodeJSON with jsonschema/v5.
 func (v *Validator) validateValue(value any) (err error) {
 	if vs := checkLimits(value); len(vs) > 0 {
 		return newValidationError(vs)
@@ -243,7 +270,7 @@ func checkLimits(v any) []Violation {
 		switch c := v.(type) {
 		case map[string]any:
 			if depth >= MaxDepth {
-				out = append(out, Violation{Pointer: here(), Message: fmt.Sprintf("nested deeper than %d levels", MaxDepth)})
+				out = append(out, Violation{Pointer: here(), Message: jsonvalid.DepthViolation()})
 				return
 			}
 			for k, e := range c { // the violations are sorted afterwards
@@ -253,7 +280,7 @@ func checkLimits(v any) []Violation {
 			}
 		case []any:
 			if depth >= MaxDepth {
-				out = append(out, Violation{Pointer: here(), Message: fmt.Sprintf("nested deeper than %d levels", MaxDepth)})
+				out = append(out, Violation{Pointer: here(), Message: jsonvalid.DepthViolation()})
 				return
 			}
 			for i, e := range c {
@@ -262,34 +289,11 @@ func checkLimits(v any) []Violation {
 				path = path[:len(path)-1]
 			}
 		case json.Number:
-			if msg := numberOutOfLimits(string(c)); msg != "" {
+			if msg := jsonvalid.NumberOutOfLimits(string(c)); msg != "" {
 				out = append(out, Violation{Pointer: here(), Message: msg})
 			}
 		}
 	}
 	walk(v, 0)
 	return out
-}
-
-// numberOutOfLimits says why a JSON number literal is too long or its
-// exponent too large, or returns "".
-func numberOutOfLimits(n string) string {
-	if len(n) > MaxNumberLength {
-		return fmt.Sprintf("number literal longer than %d characters", MaxNumberLength)
-	}
-	i := strings.IndexAny(n, "eE")
-	if i < 0 {
-		return ""
-	}
-	exp := strings.TrimLeft(n[i+1:], "+-")
-	exp = strings.TrimLeft(exp, "0")
-	if len(exp) > 3 || (exp != "" && mustAtoi(exp) > MaxExponent) {
-		return fmt.Sprintf("number exponent beyond ±%d", MaxExponent)
-	}
-	return ""
-}
-
-func mustAtoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }

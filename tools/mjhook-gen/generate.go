@@ -77,6 +77,23 @@ var renderMu sync.Mutex
 func render(doc []byte, pkg string) (map[string][]byte, error) {
 	renderMu.Lock()
 	defer renderMu.Unlock()
+	head := header()
+
+	// The schema and its validator first: refusing a keyword the generated
+	// validator does not implement is the clearest error a spec can get.
+	schemas, err := specschema.PayloadSchemas(doc)
+	if err != nil {
+		return nil, err
+	}
+	schemaSrc, err := renderSchemas(pkg, head, schemas)
+	if err != nil {
+		return nil, err
+	}
+	validatorSrc, err := renderValidators(pkg, head, schemas)
+	if err != nil {
+		return nil, err
+	}
+
 	parsed, err := asyncapiparser.FromYAML(asyncapiparser.FromYAMLParams{Data: doc})
 	if err != nil {
 		return nil, err
@@ -95,8 +112,6 @@ func render(doc []byte, pkg string) (map[string][]byte, error) {
 	if err := spec.Process(); err != nil {
 		return nil, err
 	}
-	head := header()
-
 	types, err := renderCodegen(spec, pkg, head)
 	if err != nil {
 		return nil, fmt.Errorf("asyncapi-codegen: %w", err)
@@ -105,18 +120,11 @@ func render(doc []byte, pkg string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	schemas, err := specschema.PayloadSchemas(doc)
-	if err != nil {
-		return nil, err
-	}
-	schemaSrc, err := renderSchemas(pkg, head, schemas)
-	if err != nil {
-		return nil, err
-	}
 	return map[string][]byte{
-		"asyncapi.gen.go": types,
-		"enums.gen.go":    enumSrc,
-		"schema.gen.go":   schemaSrc,
+		"asyncapi.gen.go":  types,
+		"enums.gen.go":     enumSrc,
+		"schema.gen.go":    schemaSrc,
+		"validator.gen.go": validatorSrc,
 	}, nil
 }
 

@@ -86,6 +86,7 @@ func TestHelpListsEveryCommandAndFlag(t *testing.T) {
 		"send":     {"url", "event", "job-id", "file", "secret", "timeout"},
 		"simulate": {"url", "jobs", "concurrency", "outcome", "steps", "interval", "webhook-type", "seed", "secret", "max-attempts", "backoff", "max-backoff"},
 		"serve":    {"addr", "path", "secret", "max-body", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout"},
+		"load":     {"url", "concurrency", "duration", "event", "file", "pid", "secret"},
 		"demo":     {"jobs"},
 	}
 	r := runCLI(t, context.Background(), "", nil, "help")

@@ -225,3 +225,19 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	assert.Contains(t, r.stdout, `"event":"job.progress"`)
 	assert.Contains(t, r.stdout, "  abandoned  0\n")
 }
+
+func TestLoadAgainstServe(t *testing.T) {
+	t.Parallel()
+	url, events, _ := startServe(t)
+	r := runCLI(t, context.Background(), "", nil, "load", "--url", url, "--concurrency", "4", "--duration", "300ms",
+		"--pid", strconv.Itoa(os.Getpid()))
+	assert.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Regexp(t, `\n  requests   [1-9]\d* \(\d+/s\)\n`, r.stdout)
+	assert.Contains(t, r.stdout, "  errors     0\n")
+	assert.Regexp(t, `\n  peak RSS   \d+\.\d MiB`, r.stdout)
+	assert.Contains(t, events.String(), `"event":"job.completed"`, "serve delivered the load's events")
+
+	r = runCLI(t, context.Background(), "", nil, "load", "--url", url, "--duration", "100ms", "--secret", "wrong")
+	assert.Equal(t, exitFail, r.code)
+	assert.Contains(t, r.stdout, "401 Unauthorized")
+}

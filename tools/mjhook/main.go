@@ -49,7 +49,7 @@ const (
 )
 
 func commands() []command {
-	return []command{validateCommand, signCommand, sendCommand, simulateCommand, serveCommand, demoCommand}
+	return []command{validateCommand, signCommand, sendCommand, simulateCommand, serveCommand, loadCommand, demoCommand}
 }
 
 func main() {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mjhook/mjhook/internal/lifecycle"
+	"github.com/mjhook/mjhook/internal/loadgen"
 	"github.com/mjhook/mjhook/internal/sender"
 )
 
@@ -135,7 +136,7 @@ feed:
 	fmt.Fprintf(e.stdout, "  delivered  %d\n", sim.delivered.Load())
 	fmt.Fprintf(e.stdout, "  retried    %d\n", sim.retried.Load())
 	fmt.Fprintf(e.stdout, "  abandoned  %d\n", sim.abandoned.Load())
-	fmt.Fprintf(e.stdout, "  latency    p50 %s  p99 %s\n", percentile(lat, 0.50), percentile(lat, 0.99))
+	fmt.Fprintf(e.stdout, "  latency    p50 %s  p99 %s\n", loadgen.Percentile(lat, 0.50).Round(time.Microsecond), loadgen.Percentile(lat, 0.99).Round(time.Microsecond))
 	if sim.delivered.Load() != int64(total) {
 		return exitFail
 	}
@@ -216,13 +217,4 @@ func (s *simulation) report(e *env, total int, done <-chan struct{}) {
 			draw(false)
 		}
 	}
-}
-
-// percentile returns the q-quantile of sorted durations (nearest rank).
-func percentile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.5) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)].Round(time.Microsecond)
 }

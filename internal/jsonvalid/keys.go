@@ -1,0 +1,102 @@
+package jsonvalid
+
+import "strings"
+
+// CheckKeys reports, with their JSON pointers, the object keys in data that
+// are not a property name of their object's schema but equal one under
+// Unicode case folding ("EVENT" or "ſtatus" for "status"). encoding/json
+// matches names that way, so it would decode such a key into the
+// property's Go field although the schema never checked its value: a
+// payload with {"event": "job.progress", "EVENT": "x"} is valid, yet
+// decodes with Event "x". data must be one syntactically valid JSON value.
+func CheckKeys(s *Schema, data []byte, report func(pointer, message string)) {
+	v := pool.Get().(*validator)
+	defer pool.Put(v)
+	v.reset(data)
+	v.keysOnly(s)
+	for _, x := range v.schema {
+		report(x.pointer, x.message)
+	}
+}
+
+// keysOnly walks the value at v.pos, checking only object keys.
+func (v *validator) keysOnly(s *Schema) {
+	v.skipSpace()
+	switch v.data[v.pos] {
+	case '{':
+		v.pos++
+		for {
+			v.skipSpace()
+			if v.data[v.pos] == '}' {
+				v.pos++
+				return
+			}
+			if v.data[v.pos] == ',' {
+				v.pos++
+				v.skipSpace()
+			}
+			start := v.pos
+			raw, decode := v.scanString()
+			elem := pathElem{key: raw, index: -1}
+			key := string(raw)
+			if decode {
+				elem.quoted = v.data[start:v.pos]
+				key = decodeKey(elem.quoted)
+			}
+			v.skipSpace()
+			v.pos++ // :
+			var ps *Schema
+			if s != nil {
+				exact := false
+				for _, p := range s.Properties {
+					if p.Name == key {
+						ps, exact = p.Schema, true
+						break
+					}
+				}
+				if !exact {
+					for _, p := range s.Properties {
+						if strings.EqualFold(p.Name, key) {
+							v.path = append(v.path, elem)
+							v.fail("differs from property " + quote(p.Name) + " only in letter case")
+							v.path = v.path[:len(v.path)-1]
+							break
+						}
+					}
+				}
+			}
+			v.path = append(v.path, elem)
+			v.keysOnly(ps)
+			v.path = v.path[:len(v.path)-1]
+		}
+	case '[':
+		v.pos++
+		var items *Schema
+		if s != nil {
+			items = s.Items
+		}
+		for i := 0; ; i++ {
+			v.skipSpace()
+			if v.data[v.pos] == ']' {
+				v.pos++
+				return
+			}
+			if v.data[v.pos] == ',' {
+				v.pos++
+			}
+			v.path = append(v.path, pathElem{index: i})
+			v.keysOnly(items)
+			v.path = v.path[:len(v.path)-1]
+		}
+	case '"':
+		v.scanString()
+	case 't', 'n':
+		v.pos += 4
+	case 'f':
+		v.pos += 5
+	default:
+		for v.pos < len(v.data) && isNumberByte(v.data[v.pos]) {
+			v.pos++
+		}
+	}
+}

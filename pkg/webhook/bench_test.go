@@ -1,0 +1,227 @@
+package webhook_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/internal/fixtures"
+	"github.com/mjhook/mjhook/pkg/webhook"
+	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
+)
+
+// benchPayload is one body size the benchmarks run on.
+type benchPayload struct {
+	name string
+	body []byte
+}
+
+// benchPayloads: a progress event (~300 B), job.completed with 4 images
+// (~1 KB), describe with prompts, a 64-image completion (~10 KB), and a
+// 100 KB body to show how cost grows with size. All are valid.
+func benchPayloads(tb testing.TB) []benchPayload {
+	tb.Helper()
+	compact := func(b []byte) []byte {
+		var out bytes.Buffer
+		if err := json.Compact(&out, b); err != nil {
+			tb.Fatal(err)
+		}
+		return out.Bytes()
+	}
+	big := func(n int) []byte {
+		p := webhooktest.Completed("3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c", n)
+		return webhooktest.Marshal(tb, p)
+	}
+	ps := []benchPayload{
+		{"progress", compact(fixtures.Payload("progress_in_progress"))},
+		{"completed4", compact(fixtures.Payload("completed_imagine"))},
+		{"describe", compact(fixtures.Payload("completed_describe"))},
+		{"completed64", big(64)},
+		{"completed820", big(820)},
+	}
+	for i := range ps {
+		if err := webhook.Validate(ps[i].body); err != nil {
+			tb.Fatalf("%s: %v", ps[i].name, err)
+		}
+		ps[i].name = fmt.Sprintf("%s_%dB", ps[i].name, len(ps[i].body))
+	}
+	return ps
+}
+
+func benchEach(b *testing.B, fn func(b *testing.B, body []byte)) {
+	for _, p := range benchPayloads(b) {
+		b.Run(p.name, func(b *testing.B) {
+			b.SetBytes(int64(len(p.body)))
+			b.ReportAllocs()
+			fn(b, p.body)
+		})
+	}
+}
+
+// Stages of the pipeline, as the Handler runs them.
+
+func BenchmarkVerify(b *testing.B) {
+	v, _ := webhook.NewVerifier(secret)
+	benchEach(b, func(b *testing.B, body []byte) {
+		sig := v.Sign(body)
+		for b.Loop() {
+			if err := v.Verify(body, sig); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkValidateGenerated(b *testing.B) {
+	benchEach(b, func(b *testing.B, body []byte) {
+		for b.Loop() {
+			if vs := gen.ValidateWebhookPayload(body); vs != nil {
+				b.Fatal(vs)
+			}
+		}
+	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	benchEach(b, func(b *testing.B, body []byte) {
+		for b.Loop() {
+			if _, err := webhook.Parse(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkVerifyParse is verify + decode into the generated type: the
+// same work the peers' webhook libraries do.
+func BenchmarkVerifyParse(b *testing.B) {
+	v, _ := webhook.NewVerifier(secret)
+	benchEach(b, func(b *testing.B, body []byte) {
+		sig := v.Sign(body)
+		for b.Loop() {
+			if err := v.Verify(body, sig); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := webhook.Parse(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkHandler drives the whole Handler in-process: request checks,
+// body read, verification, decoding, validation, delivery, answer.
+func BenchmarkHandler(b *testing.B) {
+	benchHandler(b, nil)
+}
+
+// BenchmarkHandlerReference is the Handler with jsonschema/v5 as its
+// validator instead of the generated one.
+func BenchmarkHandlerReference(b *testing.B) {
+	ref, err := webhook.NewValidator([]byte(gen.WebhookPayloadJSONSchema))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchHandler(b, ref)
+}
+
+func benchHandler(b *testing.B, validator *webhook.Validator) {
+	nop := webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error { return nil })
+	h, err := webhook.NewHandler([]string{secret}, nop, &webhook.Options{Validator: validator, Logger: discardLogger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEach(b, func(b *testing.B, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/webhook", nil)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(webhook.SignatureHeader, webhooktest.Sign(secret, body))
+		req.ContentLength = int64(len(body))
+		rb := &rewindBody{}
+		req.Body = rb
+		w := &statusRecorder{header: http.Header{}}
+		for b.Loop() {
+			rb.Reset(body)
+			h.ServeHTTP(w, req)
+			if w.status != http.StatusNoContent {
+				b.Fatalf("status %d", w.status)
+			}
+		}
+	})
+}
+
+// Floors: what any receiver must spend, measured alone.
+
+// BenchmarkFloorHMAC is HMAC-SHA256 of the body with the standard library.
+func BenchmarkFloorHMAC(b *testing.B) {
+	benchEach(b, func(b *testing.B, body []byte) {
+		key := []byte(secret)
+		var sum [sha256.Size]byte
+		for b.Loop() {
+			mac := hmac.New(sha256.New, key)
+			mac.Write(body)
+			mac.Sum(sum[:0])
+		}
+	})
+}
+
+// BenchmarkFloorDecode is encoding/json decoding into the generated struct.
+func BenchmarkFloorDecode(b *testing.B) {
+	benchEach(b, func(b *testing.B, body []byte) {
+		for b.Loop() {
+			var p gen.JobWebhookPayloadSchema
+			if err := json.Unmarshal(body, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkFloorJSONSchemaV5 is jsonschema/v5 validating an already
+// decoded value.
+func BenchmarkFloorJSONSchemaV5(b *testing.B) {
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft7
+	c.AssertFormat = true
+	if err := c.AddResource("s.json", strings.NewReader(gen.WebhookPayloadJSONSchema)); err != nil {
+		b.Fatal(err)
+	}
+	schema := c.MustCompile("s.json")
+	benchEach(b, func(b *testing.B, body []byte) {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := schema.Validate(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// rewindBody is a request body that can be replayed without allocating.
+type rewindBody struct{ bytes.Reader }
+
+func (*rewindBody) Close() error { return nil }
+
+// statusRecorder is a ResponseWriter that keeps only the status.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (w *statusRecorder) Header() http.Header         { return w.header }
+func (w *statusRecorder) Write(p []byte) (int, error) { return len(p), nil }
+func (w *statusRecorder) WriteHeader(status int)      { w.status = status }
