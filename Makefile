@@ -37,5 +37,26 @@ lint: ## gofmt, go vet and go mod tidy -diff
 test: ## Run every test with the race detector
 	$(GO) test -race ./...
 
+# Fuzz targets, as package:Target; fuzz-smoke runs each briefly in CI.
+FUZZ_TARGETS := ./pkg/webhook:FuzzValidatorsAgree ./pkg/webhook:FuzzDecoderAgrees
+FUZZTIME ?= 3s
+
+.PHONY: fuzz-smoke
+fuzz-smoke: ## Run each fuzz target for FUZZTIME (3s)
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "go test -fuzz $$name $$pkg -fuzztime $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for minutes (FUZZTIME=2m)
+	$(MAKE) fuzz-smoke FUZZTIME=2m
+
+.PHONY: bench
+bench: ## Benchmarks, floors, peers and load in one run; prints one report (not part of ci)
+	cd internal/peers && $(GO) vet ./...
+	$(GO) run ./tools/mjhook-bench
+
 .PHONY: ci
-ci: check-generate lint test ## What CI runs: drift check, lint, tests
+ci: check-generate lint test fuzz-smoke ## What CI runs: drift check, lint, tests, brief fuzzing

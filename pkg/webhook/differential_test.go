@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,5 +204,54 @@ func FuzzValidatorsAgree(f *testing.F) {
 	ref := reference(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkAgree(t, ref, body)
+	})
+}
+
+// checkDecoderAgrees fails if the generated decoder accepts body but fills
+// a value other than encoding/json's, or accepts what encoding/json rejects.
+func checkDecoderAgrees(tb testing.TB, body []byte) (fast bool) {
+	tb.Helper()
+	if !json.Valid(body) {
+		return false
+	}
+	var got, want gen.JobWebhookPayloadSchema
+	if !gen.DecodeWebhookPayload(body, &got) {
+		return false
+	}
+	if err := json.Unmarshal(body, &want); err != nil {
+		tb.Fatalf("generated decoder accepted %q, encoding/json says %v", body, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		tb.Fatalf("decoders disagree on %q\ngenerated: %+v\nencoding/json: %+v", body, got, want)
+	}
+	return true
+}
+
+// TestGeneratedDecoderAgreesWithEncodingJSON: wherever the generated
+// decoder does not give up, it fills exactly what encoding/json fills.
+func TestGeneratedDecoderAgreesWithEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, name := range fixtures.Names() {
+		require.True(t, checkDecoderAgrees(t, fixtures.Payload(name)), "the fast path decodes sample %s", name)
+	}
+	fast := 0
+	bodies := corpus(t)
+	for _, b := range bodies {
+		if checkDecoderAgrees(t, b) {
+			fast++
+		}
+	}
+	require.Greater(t, fast, 2000, "the fast path handles much of the corpus, not only the samples")
+}
+
+// FuzzDecoderAgrees compares the generated decoder with encoding/json on
+// arbitrary bodies.
+func FuzzDecoderAgrees(f *testing.F) {
+	for _, name := range fixtures.Names() {
+		f.Add(fixtures.Payload(name))
+	}
+	f.Add([]byte(`{"event":"job.progress","progress":1.0,"result":{"images":[],"prompts":["\u00e9"]},"type":null}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkDecoderAgrees(t, body)
 	})
 }

@@ -127,24 +127,15 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (gen.WebhookMe
 	if err := h.verifier.Verify(body, r.Header.Get(SignatureHeader)); err != nil {
 		return msg, body, err
 	}
-	// One decode serves both checks: encoding/json checks the syntax of the
-	// whole body before it decodes anything, so a SyntaxError means
-	// malformed JSON, and otherwise the validator may skip that check. A
-	// decoding error of any other kind (a value the Go type cannot hold)
-	// matters only once the schema is satisfied.
-	decodeErr := json.Unmarshal(body, &msg.Payload)
-	if syntax := (*json.SyntaxError)(nil); errors.As(decodeErr, &syntax) {
-		return msg, body, malformed(decodeErr)
+	if !json.Valid(body) {
+		_, err := decodeJSON(body) // for the syntax error's details
+		return msg, body, err
 	}
 	if err := h.validator.validateWellFormed(body); err != nil {
 		return msg, body, err
 	}
-	if decodeErr != nil {
-		return msg, body, decodeError(decodeErr)
-	}
-	// encoding/json matches field names case-insensitively: a key such as
-	// "EVENT" would reach the Go value without the schema checking it.
-	return msg, body, generatedViolations(gen.CheckWebhookPayloadKeys(body))
+	msg, err = decode(body)
+	return msg, body, err
 }
 
 // rawBodyKey is the context key of the delivery's raw body.

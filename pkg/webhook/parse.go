@@ -23,10 +23,27 @@ import (
 // field's name only in letter case ("EVENT"): encoding/json would decode it
 // into that field, behind the schema's back.
 func Parse(body []byte) (gen.WebhookMessage, error) {
+	if !json.Valid(body) {
+		_, err := decodeJSON(body) // for the syntax error's details
+		return gen.WebhookMessage{}, err
+	}
+	return decode(body)
+}
+
+// decode decodes a syntactically valid body: with the generated decoder,
+// one pass over the bytes, or, when it gives up on something unusual, with
+// encoding/json, whose result it always equals.
+func decode(body []byte) (gen.WebhookMessage, error) {
 	var msg gen.WebhookMessage
+	if gen.DecodeWebhookPayload(body, &msg.Payload) {
+		return msg, nil // it gives up on any key encoding/json would case-fold
+	}
+	msg = gen.WebhookMessage{}
 	if err := json.Unmarshal(body, &msg.Payload); err != nil {
 		return gen.WebhookMessage{}, decodeError(err)
 	}
+	// encoding/json matches field names case-insensitively: a key such as
+	// "EVENT" would reach the Go value without the schema checking it.
 	if err := generatedViolations(gen.CheckWebhookPayloadKeys(body)); err != nil {
 		return gen.WebhookMessage{}, err
 	}

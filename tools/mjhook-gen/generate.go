@@ -120,8 +120,13 @@ func render(doc []byte, pkg string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	decoderSrc, err := renderDecoders(pkg, head, types, slices.Sorted(maps.Keys(schemas)), enums)
+	if err != nil {
+		return nil, err
+	}
 	return map[string][]byte{
 		"asyncapi.gen.go":  types,
+		"decoder.gen.go":   decoderSrc,
 		"enums.gen.go":     enumSrc,
 		"schema.gen.go":    schemaSrc,
 		"validator.gen.go": validatorSrc,
