@@ -115,7 +115,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (gen.WebhookMe
 		w.Header().Set("Allow", http.MethodPost)
 		return msg, nil, fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method)
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			return msg, nil, fmt.Errorf("%w: %q", ErrUnsupportedMediaType, ct)
 		}
