@@ -25,6 +25,7 @@
 //	... and matches HMAC-SHA256(secret, raw body)          401     ErrInvalidSignature
 //	body is exactly one JSON value                         400     ErrMalformedJSON
 //	payload valid against the spec's schema                422     ErrInvalidPayload (a *ValidationError)
+//	timestamp within MaxAge / MaxSkew (off by default)     403     ErrReplayWindow
 //	subscriber returns nil                                 204     -
 //	subscriber returns an error                            500     ErrSubscriber
 //	subscriber panics (recovered)                          500     ErrSubscriberPanic

@@ -47,6 +47,10 @@ var (
 	// error is a *ValidationError listing every violation.
 	ErrInvalidPayload = errors.New("webhook: invalid payload")
 
+	// ErrReplayWindow: the event's timestamp is older than Options.MaxAge,
+	// or further ahead than Options.MaxSkew (both off by default).
+	ErrReplayWindow = errors.New("webhook: event outside the replay window")
+
 	// ErrSubscriber: the subscriber returned an error. The sender will retry.
 	ErrSubscriber = errors.New("webhook: subscriber failed")
 
@@ -69,6 +73,7 @@ var statuses = []struct {
 	{ErrInvalidSignature, http.StatusUnauthorized},
 	{ErrMalformedJSON, http.StatusBadRequest},
 	{ErrInvalidPayload, http.StatusUnprocessableEntity},
+	{ErrReplayWindow, http.StatusForbidden},
 	{ErrSubscriber, http.StatusInternalServerError},
 	{ErrSubscriberPanic, http.StatusInternalServerError},
 }

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"github.com/mjhook/mjhook/gen"
 )
@@ -32,6 +33,23 @@ type Options struct {
 	// Validator checks payloads. Nil means SpecValidator(), the spec's
 	// payload schema.
 	Validator *Validator
+
+	// MaxAge, when positive, rejects events whose timestamp is older than
+	// this (ErrReplayWindow, 403). It is off by default, and should stay
+	// off unless you know the sender's retry horizon: the timestamp is the
+	// time the event happened, which a legitimate retry keeps, so a window
+	// shorter than the horizon refuses genuine late retries, and those
+	// events are lost. Deduplication (package dedupe) is the default
+	// defence against replays: a replayed event is a duplicate.
+	MaxAge time.Duration
+
+	// MaxSkew, when positive, rejects events whose timestamp is further
+	// ahead of this receiver's clock than this (ErrReplayWindow, 403).
+	// Off by default, like MaxAge.
+	MaxSkew time.Duration
+
+	// Now is the clock of MaxAge and MaxSkew; nil means time.Now.
+	Now func() time.Time
 }
 
 // A Handler receives job webhooks over HTTP and delivers the genuine, valid
@@ -47,6 +65,9 @@ type Handler struct {
 	sub       gen.AppSubscriber
 	maxBody   int64
 	log       *slog.Logger
+	maxAge    time.Duration
+	maxSkew   time.Duration
+	now       func() time.Time
 }
 
 // NewHandler returns a Handler that accepts signatures made with any of
@@ -64,7 +85,8 @@ func NewHandler(secrets []string, sub gen.AppSubscriber, opts *Options) (*Handle
 	if opts != nil {
 		o = *opts
 	}
-	h := &Handler{verifier: verifier, validator: o.Validator, sub: sub, maxBody: o.MaxBodyBytes, log: o.Logger}
+	h := &Handler{verifier: verifier, validator: o.Validator, sub: sub, maxBody: o.MaxBodyBytes, log: o.Logger,
+		maxAge: o.MaxAge, maxSkew: o.MaxSkew, now: o.Now}
 	if h.validator == nil {
 		h.validator = SpecValidator()
 	}
@@ -73,6 +95,9 @@ func NewHandler(secrets []string, sub gen.AppSubscriber, opts *Options) (*Handle
 	}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
 	}
 	return h, nil
 }
@@ -134,8 +159,25 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (gen.WebhookMe
 	if err := h.validator.validateWellFormed(body); err != nil {
 		return msg, body, err
 	}
-	msg, err = decode(body)
-	return msg, body, err
+	if msg, err = decode(body); err != nil {
+		return msg, body, err
+	}
+	return msg, body, h.checkWindow(msg.Payload.Timestamp)
+}
+
+// checkWindow applies MaxAge and MaxSkew to an event's timestamp.
+func (h *Handler) checkWindow(ts time.Time) error {
+	if h.maxAge <= 0 && h.maxSkew <= 0 {
+		return nil
+	}
+	now := h.now()
+	if age := now.Sub(ts); h.maxAge > 0 && age > h.maxAge {
+		return fmt.Errorf("%w: timestamp %s is %s old, over the %s allowed", ErrReplayWindow, ts.Format(time.RFC3339), age.Round(time.Second), h.maxAge)
+	}
+	if ahead := ts.Sub(now); h.maxSkew > 0 && ahead > h.maxSkew {
+		return fmt.Errorf("%w: timestamp %s is %s ahead, over the %s allowed", ErrReplayWindow, ts.Format(time.RFC3339), ahead.Round(time.Second), h.maxSkew)
+	}
+	return nil
 }
 
 // rawBodyKey is the context key of the delivery's raw body.

@@ -297,3 +297,48 @@ func TestRawBodyIsTheSignedBytes(t *testing.T) {
 	assert.Equal(t, body, <-got)
 	assert.Nil(t, webhook.RawBody(context.Background()))
 }
+
+func TestReplayWindow(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) []byte {
+		p := webhooktest.Progress(webhooktest.NewJobID(), 10)
+		p.Timestamp = now.Add(d)
+		return webhooktest.Marshal(t, p)
+	}
+	tests := []struct {
+		name    string
+		opts    *webhook.Options
+		body    []byte
+		status  int
+		wantErr error
+	}{
+		{"off by default: a day old", nil, at(-24 * time.Hour), 204, nil},
+		{"off by default: a day ahead", nil, at(24 * time.Hour), 204, nil},
+		{"within MaxAge", &webhook.Options{MaxAge: time.Hour}, at(-59 * time.Minute), 204, nil},
+		{"older than MaxAge", &webhook.Options{MaxAge: time.Hour}, at(-61 * time.Minute), 403, webhook.ErrReplayWindow},
+		{"within MaxSkew", &webhook.Options{MaxSkew: time.Minute}, at(59 * time.Second), 204, nil},
+		{"further ahead than MaxSkew", &webhook.Options{MaxSkew: time.Minute}, at(2 * time.Minute), 403, webhook.ErrReplayWindow},
+		{"MaxAge alone allows the future", &webhook.Options{MaxAge: time.Hour}, at(time.Hour), 204, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := webhook.Options{}
+			if tt.opts != nil {
+				o = *tt.opts
+			}
+			o.Now = func() time.Time { return now }
+			rec := &recorder{}
+			srv, sink := serve(t, rec, &o)
+			status, _ := do(t, webhooktest.NewSignedClientRequest(t, srv.URL, secret, tt.body))
+			assert.Equal(t, tt.status, status)
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, lastError(t, sink), tt.wantErr)
+				assert.Empty(t, rec.received())
+			} else {
+				assert.Len(t, rec.received(), 1)
+			}
+		})
+	}
+}

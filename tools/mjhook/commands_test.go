@@ -241,3 +241,33 @@ func TestLoadAgainstServe(t *testing.T) {
 	assert.Equal(t, exitFail, r.code)
 	assert.Contains(t, r.stdout, "401 Unauthorized")
 }
+
+func TestServeDeduplicatesByDefault(t *testing.T) {
+	t.Parallel()
+	url, events, _ := startServe(t)
+	for range 3 {
+		r := runCLI(t, context.Background(), "", nil, "send", "--url", url, "--file", "../../internal/fixtures/testdata/completed_imagine.json")
+		require.Equal(t, exitOK, r.code, r.stderr)
+	}
+	assert.Equal(t, 1, strings.Count(events.String(), "\n"), "printed once: %s", events.String())
+
+	url, events, _ = startServe(t, "--dedupe=false")
+	for range 2 {
+		runCLI(t, context.Background(), "", nil, "send", "--url", url, "--file", "../../internal/fixtures/testdata/completed_imagine.json")
+	}
+	assert.Equal(t, 2, strings.Count(events.String(), "\n"), "--dedupe=false prints every delivery")
+}
+
+func TestServeJobStateDropsStragglers(t *testing.T) {
+	t.Parallel()
+	url, events, _ := startServe(t, "--job-state", "--dedupe=false") // jobstate alone
+
+	id := "2b3c4d5e-6f70-4812-a3b4-c5d6e7f80912"
+	for _, ev := range []string{"progress", "cancelled", "progress"} {
+		r := runCLI(t, context.Background(), "", nil, "send", "--url", url, "--event", ev, "--job-id", id)
+		require.Equal(t, exitOK, r.code, "stale events are acknowledged too: %s", r.stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(events.String()), "\n")
+	require.Len(t, lines, 2, "the progress after cancelled is dropped")
+	assert.Contains(t, lines[1], `"event":"job.cancelled"`)
+}

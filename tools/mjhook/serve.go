@@ -14,19 +14,27 @@ import (
 	"time"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/dedupe"
+	"github.com/mjhook/mjhook/pkg/jobstate"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 var serveCommand = command{
 	name:    "serve",
-	args:    "[--addr ADDR] [--path /webhook]",
+	args:    "[--addr ADDR] [--path /webhook] [--dedupe=false] [--job-state]",
 	summary: "run a local receiver that prints each delivered event as one JSON line",
 	run:     runServe,
 	describe: `Serve runs a receiver built on pkg/webhook: it verifies, validates and delivers
 events exactly as the library does, and prints each delivered event's payload
 to standard output as one compact JSON line. Rejections go to standard error
 with their reason. SIGINT or SIGTERM stops it: it stops accepting, lets the
-deliveries in flight finish, and exits 0.`,
+deliveries in flight finish, and exits 0.
+
+By default a retried event that was already delivered is acknowledged but not
+printed again (deduplication by job_id, event, status and progress, in
+memory). --job-state also drops stale events: a job's events after its
+terminal event, or with lower progress than already seen. Duplicates and
+drops are reported on standard error.`,
 }
 
 // shutdownGrace bounds how long serve waits for deliveries in flight.
@@ -41,6 +49,12 @@ func runServe(ctx context.Context, e *env, c command, args []string) int {
 	read := fs.Duration("read-timeout", 30*time.Second, "time allowed to read a whole request")
 	write := fs.Duration("write-timeout", 60*time.Second, "time allowed to handle a request and answer it")
 	idle := fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	dedup := fs.Bool("dedupe", true, "acknowledge already delivered events without printing them again")
+	dedupeTTL := fs.Duration("dedupe-ttl", dedupe.DefaultTTL, "how long a delivered event is remembered")
+	dedupeKeys := fs.Int("dedupe-keys", dedupe.DefaultMaxKeys, "how many delivered events are remembered")
+	jobState := fs.Bool("job-state", false, "drop stale events: after a job's terminal event, or with lower progress")
+	maxAge := fs.Duration("max-age", 0, "reject events whose timestamp is older (403); 0 is off: see webhook.Options.MaxAge")
+	maxSkew := fs.Duration("max-skew", 0, "reject events whose timestamp is further ahead (403); 0 is off")
 	secret := secretFlag(fs)
 	rest, code, ok := parseArgs(fs, args)
 	switch {
@@ -56,8 +70,20 @@ func runServe(ctx context.Context, e *env, c command, args []string) int {
 	}
 
 	logs := slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})
-	handler, err := webhook.NewHandler(ss, &eventPrinter{w: e.stdout}, &webhook.Options{
-		MaxBodyBytes: *maxBody, Logger: slog.New(logs),
+	var sub gen.AppSubscriber = &eventPrinter{w: e.stdout}
+	if *jobState {
+		sub = jobstate.New(sub, &jobstate.Options{Logger: slog.New(logs), OnDrop: func(_ context.Context, m gen.WebhookMessage, reason string) {
+			fmt.Fprintf(e.stderr, "mjhook serve: dropped stale %s of job %s: %s\n", m.Payload.Event, m.Payload.JobId, reason)
+		}})
+	}
+	if *dedup {
+		store := dedupe.NewMemoryStore(&dedupe.MemoryOptions{MaxKeys: *dedupeKeys, TTL: *dedupeTTL})
+		sub = dedupe.New(sub, &dedupe.Options{Store: store, OnDuplicate: func(_ context.Context, m gen.WebhookMessage) {
+			fmt.Fprintf(e.stderr, "mjhook serve: duplicate %s of job %s acknowledged, not delivered again\n", m.Payload.Event, m.Payload.JobId)
+		}})
+	}
+	handler, err := webhook.NewHandler(ss, sub, &webhook.Options{
+		MaxBodyBytes: *maxBody, Logger: slog.New(logs), MaxAge: *maxAge, MaxSkew: *maxSkew,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)

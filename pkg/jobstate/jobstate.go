@@ -1,0 +1,244 @@
+// Package jobstate drops job events that arrive after a later state of
+// their job was already handled. Senders retry in parallel, so a
+// job.progress at 40 % can arrive after job.completed; passing it on would
+// move the job backwards. Wrap the subscriber:
+//
+//	sub := jobstate.New(mySubscriber, nil)
+//
+// An event is stale, and dropped, when its job already had a terminal event
+// (job.completed, job.failed, job.cancelled), when its status goes back
+// (in_progress, then pending), or when its progress is lower than one
+// already handled. A dropped event is acknowledged (the Handler answers
+// 2xx: retrying cannot help) and reported to Options.OnDrop and the logger.
+//
+// Events of one job are handled one at a time, in arrival order; jobs run
+// in parallel. A job's state moves only when the subscriber succeeded, so a
+// failed event is delivered again when the sender retries it.
+//
+// Memory is bounded: at most Options.MaxJobs jobs are tracked (the least
+// recently updated are forgotten first), a finished job is remembered for
+// Options.TerminalTTL to catch late stragglers, an unfinished one for
+// Options.IdleTTL after its last event.
+package jobstate
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mjhook/mjhook/gen"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxJobs     = 100_000
+	DefaultTerminalTTL = time.Hour
+	DefaultIdleTTL     = 24 * time.Hour
+)
+
+// Options tune New. The zero value means the defaults.
+type Options struct {
+	MaxJobs     int           // jobs tracked at most; 0 means DefaultMaxJobs
+	TerminalTTL time.Duration // how long a finished job is remembered; 0 means DefaultTerminalTTL
+	IdleTTL     time.Duration // how long an unfinished job is remembered after its last event; 0 means DefaultIdleTTL
+
+	// OnDrop, when set, is called for each stale event, with the reason.
+	OnDrop func(ctx context.Context, msg gen.WebhookMessage, reason string)
+	// Logger records each drop at level Info; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Subscriber is a gen.AppSubscriber that passes each job's events on in
+// order and drops the stale ones.
+type Subscriber struct {
+	next gen.AppSubscriber
+	opts Options
+
+	mu   sync.Mutex
+	jobs map[string]*list.Element // of *job
+	lru  *list.List               // least recently updated first
+}
+
+// job is what is known of one job. sem serialises its events; the state
+// fields are read and written only by the holder of sem.
+type job struct {
+	id      string
+	sem     chan struct{}
+	users   int // holders and waiters of sem, under Subscriber.mu
+	expires time.Time
+
+	seen     bool
+	rank     int   // 0 pending, 1 in progress, 2 finished
+	progress int64 // highest handled, -1 if none
+	last     gen.Event
+}
+
+var _ gen.AppSubscriber = (*Subscriber)(nil)
+
+// New wraps next.
+func New(next gen.AppSubscriber, opts *Options) *Subscriber {
+	s := &Subscriber{next: next, jobs: map[string]*list.Element{}, lru: list.New()}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.MaxJobs <= 0 {
+		s.opts.MaxJobs = DefaultMaxJobs
+	}
+	if s.opts.TerminalTTL <= 0 {
+		s.opts.TerminalTTL = DefaultTerminalTTL
+	}
+	if s.opts.IdleTTL <= 0 {
+		s.opts.IdleTTL = DefaultIdleTTL
+	}
+	if s.opts.Logger == nil {
+		s.opts.Logger = slog.Default()
+	}
+	if s.opts.Now == nil {
+		s.opts.Now = time.Now
+	}
+	return s
+}
+
+// ReceiveJobStatusEvent delivers msg unless it is stale.
+func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMessage) error {
+	j := s.enter(msg.Payload.JobId)
+	defer s.leave(j)
+	select {
+	case j.sem <- struct{}{}:
+		defer func() { <-j.sem }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+
+	p := msg.Payload
+	if reason := j.stale(p); reason != "" {
+		s.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "jobstate: dropped stale event",
+			slog.String("job_id", p.JobId), slog.String("event", string(p.Event)), slog.String("reason", reason))
+		if s.opts.OnDrop != nil {
+			s.opts.OnDrop(ctx, msg, reason)
+		}
+		return nil
+	}
+	if err := s.next.ReceiveJobStatusEvent(ctx, msg); err != nil {
+		return err
+	}
+	j.advance(p)
+	ttl := s.opts.IdleTTL
+	if j.rank == rankFinished {
+		ttl = s.opts.TerminalTTL
+	}
+	s.mu.Lock()
+	j.expires = s.opts.Now().Add(ttl)
+	s.mu.Unlock()
+	return nil
+}
+
+// Len returns the number of jobs tracked.
+func (s *Subscriber) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lru.Len()
+}
+
+// enter finds or creates the job's entry and pins it against eviction.
+func (s *Subscriber) enter(id string) *job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now()
+	if e, ok := s.jobs[id]; ok {
+		j := e.Value.(*job)
+		if j.users == 0 && !now.Before(j.expires) {
+			*j = job{id: id, sem: j.sem, progress: -1} // expired: start afresh
+		}
+		j.users++
+		s.lru.MoveToBack(e)
+		return j
+	}
+	j := &job{id: id, sem: make(chan struct{}, 1), progress: -1, users: 1, expires: now.Add(s.opts.IdleTTL)}
+	s.jobs[id] = s.lru.PushBack(j)
+	s.evict(now)
+	return j
+}
+
+func (s *Subscriber) leave(j *job) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j.users--
+	s.evict(s.opts.Now())
+}
+
+// evict forgets expired jobs at the front of the LRU list, and the least
+// recently updated ones beyond MaxJobs; jobs in use stay.
+func (s *Subscriber) evict(now time.Time) {
+	for e := s.lru.Front(); e != nil; {
+		next := e.Next()
+		j := e.Value.(*job)
+		over := s.lru.Len() > s.opts.MaxJobs
+		if !over && now.Before(j.expires) {
+			break
+		}
+		if j.users == 0 {
+			delete(s.jobs, j.id)
+			s.lru.Remove(e)
+		}
+		e = next
+	}
+}
+
+const (
+	rankPending = iota
+	rankRunning
+	rankFinished
+)
+
+// rankOf orders a job's states; an unknown status counts as running.
+func rankOf(p gen.JobWebhookPayloadSchema) int {
+	switch {
+	case terminal(p):
+		return rankFinished
+	case p.Status == gen.StatusPending:
+		return rankPending
+	}
+	return rankRunning
+}
+
+func terminal(p gen.JobWebhookPayloadSchema) bool {
+	switch p.Event {
+	case gen.EventJobCompleted, gen.EventJobFailed, gen.EventJobCancelled:
+		return true
+	}
+	switch p.Status {
+	case gen.StatusCompleted, gen.StatusFailed, gen.StatusCancelled:
+		return true
+	}
+	return false
+}
+
+// stale says why p comes too late for j, or returns "".
+func (j *job) stale(p gen.JobWebhookPayloadSchema) string {
+	switch {
+	case !j.seen:
+		return ""
+	case j.rank == rankFinished:
+		return fmt.Sprintf("the job already finished with %s", j.last)
+	case rankOf(p) < j.rank:
+		return fmt.Sprintf("status %s after the job was running", p.Status)
+	case p.Progress != nil && *p.Progress < j.progress:
+		return fmt.Sprintf("progress %d%% after %d%%", *p.Progress, j.progress)
+	}
+	return ""
+}
+
+func (j *job) advance(p gen.JobWebhookPayloadSchema) {
+	j.seen = true
+	j.rank = max(j.rank, rankOf(p))
+	if p.Progress != nil {
+		j.progress = max(j.progress, *p.Progress)
+	}
+	j.last = p.Event
+}
