@@ -38,7 +38,8 @@ test: ## Run every test with the race detector
 	$(GO) test -race ./...
 
 # Fuzz targets, as package:Target; fuzz-smoke runs each briefly in CI.
-FUZZ_TARGETS := ./pkg/webhook:FuzzValidatorsAgree ./pkg/webhook:FuzzDecoderAgrees
+FUZZ_TARGETS := ./pkg/webhook:FuzzSignatureHeader ./pkg/webhook:FuzzValidate ./pkg/webhook:FuzzHandler \
+	./pkg/webhook:FuzzValidatorsAgree ./pkg/webhook:FuzzDecoderAgrees
 FUZZTIME ?= 3s
 
 .PHONY: fuzz-smoke

@@ -87,8 +87,8 @@ func TestHelpListsEveryCommandAndFlag(t *testing.T) {
 		"simulate": {"url", "jobs", "concurrency", "outcome", "steps", "interval", "webhook-type", "seed", "secret", "max-attempts", "backoff", "max-backoff"},
 		"serve": {"addr", "path", "secret", "max-body", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout",
 			"dedupe", "dedupe-ttl", "dedupe-keys", "job-state", "max-age", "max-skew"},
-		"load":     {"url", "concurrency", "duration", "event", "file", "pid", "secret"},
-		"demo":     {"jobs"},
+		"load": {"url", "concurrency", "duration", "event", "file", "pid", "secret"},
+		"demo": {"jobs"},
 	}
 	r := runCLI(t, context.Background(), "", nil, "help")
 	assert.Equal(t, exitOK, r.code)
