@@ -27,7 +27,8 @@
 //	payload valid against the spec's schema                422     ErrInvalidPayload (a *ValidationError)
 //	timestamp within MaxAge / MaxSkew (off by default)     403     ErrReplayWindow
 //	subscriber returns nil                                 204     -
-//	subscriber returns an error                            500     ErrSubscriber
+//	subscriber returns an error wrapping ErrUnavailable    503     ErrUnavailable (and ErrSubscriber)
+//	subscriber returns another error                       500     ErrSubscriber
 //	subscriber panics (recovered)                          500     ErrSubscriberPanic
 //
 // The signature is checked before any JSON is parsed. A 2xx answer means the

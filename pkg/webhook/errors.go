@@ -51,6 +51,11 @@ var (
 	// or further ahead than Options.MaxSkew (both off by default).
 	ErrReplayWindow = errors.New("webhook: event outside the replay window")
 
+	// ErrUnavailable: a subscriber returns an error wrapping it when what it
+	// hands events to (a queue, a database) is unavailable; answered 503.
+	// The sender will retry.
+	ErrUnavailable = errors.New("webhook: service unavailable")
+
 	// ErrSubscriber: the subscriber returned an error. The sender will retry.
 	ErrSubscriber = errors.New("webhook: subscriber failed")
 
@@ -59,8 +64,8 @@ var (
 	ErrSubscriberPanic = errors.New("webhook: subscriber panicked")
 )
 
-// statuses maps each rejection to its HTTP status. The order matters only
-// for errors that wrap several sentinels, which none does.
+// statuses maps each rejection to its HTTP status, in the order they are
+// tested: the first sentinel an error wraps decides.
 var statuses = []struct {
 	err    error
 	status int
@@ -74,6 +79,7 @@ var statuses = []struct {
 	{ErrMalformedJSON, http.StatusBadRequest},
 	{ErrInvalidPayload, http.StatusUnprocessableEntity},
 	{ErrReplayWindow, http.StatusForbidden},
+	{ErrUnavailable, http.StatusServiceUnavailable}, // before ErrSubscriber, which wraps it
 	{ErrSubscriber, http.StatusInternalServerError},
 	{ErrSubscriberPanic, http.StatusInternalServerError},
 }

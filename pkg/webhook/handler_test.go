@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -341,4 +342,18 @@ func TestReplayWindow(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestHandlerUnavailableIs503(t *testing.T) {
+	t.Parallel()
+	down := fmt.Errorf("%w: storing the event: nats: timeout", webhook.ErrUnavailable)
+	srv, sink := serve(t, &recorder{err: down}, nil)
+
+	status, resp := do(t, webhooktest.NewSignedClientRequest(t, srv.URL, secret, fixtures.Payload("cancelled")))
+
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.JSONEq(t, `{"error":"service unavailable"}`, resp)
+	err := lastError(t, sink)
+	assert.ErrorIs(t, err, webhook.ErrUnavailable)
+	assert.ErrorIs(t, err, webhook.ErrSubscriber)
 }

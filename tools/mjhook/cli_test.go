@@ -86,7 +86,11 @@ func TestHelpListsEveryCommandAndFlag(t *testing.T) {
 		"send":     {"url", "event", "job-id", "file", "secret", "timeout"},
 		"simulate": {"url", "jobs", "concurrency", "outcome", "steps", "interval", "webhook-type", "seed", "secret", "max-attempts", "backoff", "max-backoff"},
 		"serve": {"addr", "path", "secret", "max-body", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout",
-			"dedupe", "dedupe-ttl", "dedupe-keys", "job-state", "max-age", "max-skew"},
+			"dedupe", "dedupe-ttl", "dedupe-keys", "job-state", "max-age", "max-skew", "queue", "workers", "data-dir", "nats-port",
+			"nats-sync-always", "nats-url", "nats-creds", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "partitions", "replicas",
+			"max-deliveries", "retry-delay", "ack-wait", "duplicate-window"},
+		"worker": {"nats-url", "nats-creds", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "partitions", "replicas",
+			"max-deliveries", "retry-delay", "ack-wait", "duplicate-window"},
 		"load": {"url", "concurrency", "duration", "event", "file", "pid", "secret"},
 		"demo": {"jobs"},
 	}

@@ -220,10 +220,14 @@ func TestSendUsageErrors(t *testing.T) {
 
 func TestDemoRunsEndToEnd(t *testing.T) {
 	t.Parallel()
-	r := runCLI(t, context.Background(), "", map[string]string{"MJHOOK_SECRET": ""}, "demo", "--jobs", "3")
-	assert.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, `"event":"job.progress"`)
-	assert.Contains(t, r.stdout, "  abandoned  0\n")
+	for _, args := range [][]string{{"demo", "--jobs", "3"}, {"demo", "--jobs", "3", "--queue=false"}} {
+		r := runCLI(t, context.Background(), "", map[string]string{"MJHOOK_SECRET": ""}, args...)
+		assert.Equal(t, exitOK, r.code, r.stderr)
+		events, summary, ok := strings.Cut(r.stdout, "simulate: 3 jobs")
+		require.True(t, ok, "%q: the summary comes after the events:\n%s", args, r.stdout)
+		assert.Equal(t, 15, strings.Count(events, "\n"), "%q: every event printed, one line each, before the summary", args)
+		assert.Contains(t, summary, "  abandoned  0\n")
+	}
 }
 
 func TestLoadAgainstServe(t *testing.T) {

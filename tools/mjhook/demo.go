@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
+	"sync"
+	"time"
 )
 
 var demoCommand = command{
@@ -13,14 +18,18 @@ var demoCommand = command{
 	summary: "start serve on a free loopback port, simulate jobs against it, and exit",
 	run:     runDemo,
 	describe: `Demo shows the whole flow on one machine: it starts serve on a free loopback
-port with a random secret, runs simulate against it (events appear as serve
-prints them), then stops the receiver and prints simulate's summary. It
-exits by itself, 0 when every event was delivered.`,
+port with a random secret, as an edge in front of an embedded NATS JetStream
+server (in a temporary directory) with two workers, runs simulate against it
+(events appear as the workers print them), waits until every event was
+handled, then stops everything and prints simulate's summary. It exits by
+itself, 0 when every event was delivered. --queue=false demonstrates plain
+serve instead.`,
 }
 
 func runDemo(ctx context.Context, e *env, c command, args []string) int {
 	fs := newFlagSet(e, c)
 	jobs := fs.Int("jobs", 6, "jobs to simulate")
+	useQueue := fs.Bool("queue", true, "run serve with the queue: embedded NATS JetStream and two workers")
 	rest, code, ok := parseArgs(fs, args)
 	switch {
 	case !ok:
@@ -30,7 +39,9 @@ func runDemo(ctx context.Context, e *env, c command, args []string) int {
 	}
 
 	secret := rand.Text() // random, never shown: both sides get it from the environment
+	printed := &lineCounter{w: e.stdout}
 	demo := *e
+	demo.stdout = printed
 	demo.terminal = false
 	demo.getenv = func(key string) string {
 		if key == "MJHOOK_SECRET" {
@@ -44,7 +55,17 @@ func runDemo(ctx context.Context, e *env, c command, args []string) int {
 	serveCtx, stopServe := context.WithCancel(ctx)
 	defer stopServe()
 	served := make(chan int, 1)
-	go func() { served <- runServe(serveCtx, &demo, serveCommand, []string{"--addr", "127.0.0.1:0"}) }()
+	serveArgs := []string{"--addr", "127.0.0.1:0"}
+	if *useQueue {
+		dir, err := os.MkdirTemp("", "mjhook-demo-")
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mjhook demo: %v\n", err)
+			return exitFail
+		}
+		defer os.RemoveAll(dir)
+		serveArgs = append(serveArgs, "--queue", "--workers", "2", "--data-dir", dir, "--nats-port", "-1")
+	}
+	go func() { served <- runServe(serveCtx, &demo, serveCommand, serveArgs) }()
 	var url string
 	select {
 	case url = <-ready:
@@ -53,12 +74,41 @@ func runDemo(ctx context.Context, e *env, c command, args []string) int {
 	}
 
 	fmt.Fprintf(e.stderr, "mjhook demo: simulating %d jobs against %s; each line on stdout is an event serve delivered\n", *jobs, url)
-	code = runSimulate(ctx, &demo, simulateCommand, []string{
+	summary := &bytes.Buffer{}
+	sim := demo
+	sim.stdout = summary // after the events, not among them
+	code = runSimulate(ctx, &sim, simulateCommand, []string{
 		"--url", url, "--jobs", strconv.Itoa(*jobs), "--concurrency", "3", "--steps", "3", "--interval", "50ms",
 	})
+	// Stored is not yet handled: wait for the workers to print every event.
+	want := *jobs * 5 // pending, three in_progress, one terminal event per job
+	for deadline := time.Now().Add(10 * time.Second); printed.lines() < want && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	stopServe()
 	if c := <-served; c != exitOK {
 		return c
 	}
+	_, _ = e.stdout.Write(summary.Bytes())
 	return code
+}
+
+// lineCounter counts the lines written through it.
+type lineCounter struct {
+	mu sync.Mutex
+	w  io.Writer
+	n  int
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n += bytes.Count(p, []byte{'\n'})
+	return c.w.Write(p)
+}
+
+func (c *lineCounter) lines() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }

@@ -49,7 +49,7 @@ const (
 )
 
 func commands() []command {
-	return []command{validateCommand, signCommand, sendCommand, simulateCommand, serveCommand, loadCommand, demoCommand}
+	return []command{validateCommand, signCommand, sendCommand, simulateCommand, serveCommand, workerCommand, loadCommand, demoCommand}
 }
 
 func main() {

@@ -16,12 +16,13 @@ import (
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/pkg/dedupe"
 	"github.com/mjhook/mjhook/pkg/jobstate"
+	"github.com/mjhook/mjhook/pkg/queue"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 var serveCommand = command{
 	name:    "serve",
-	args:    "[--addr ADDR] [--path /webhook] [--dedupe=false] [--job-state]",
+	args:    "[--addr ADDR] [--path /webhook] [--dedupe=false] [--job-state] [--queue [--workers N] [--nats-url URL]]",
 	summary: "run a local receiver that prints each delivered event as one JSON line",
 	run:     runServe,
 	describe: `Serve runs a receiver built on pkg/webhook: it verifies, validates and delivers
@@ -34,7 +35,15 @@ By default a retried event that was already delivered is acknowledged but not
 printed again (deduplication by job_id, event, status and progress, in
 memory). --job-state also drops stale events: a job's events after its
 terminal event, or with lower progress than already seen. Duplicates and
-drops are reported on standard error.`,
+drops are reported on standard error.
+
+With --queue, serve is an edge: each verified, validated event is stored in
+NATS JetStream before it is answered 2xx (503 when JetStream cannot take it),
+and --workers N workers in this process handle the stored events and print
+them. Without --nats-url it starts an embedded NATS server with JetStream,
+file storage in --data-dir, listening on loopback, and logs its URL for
+'mjhook worker --nats-url'. In queue mode JetStream's duplicate window
+deduplicates at the edge; --dedupe and --job-state apply to the workers.`,
 }
 
 // shutdownGrace bounds how long serve waits for deliveries in flight.
@@ -55,6 +64,15 @@ func runServe(ctx context.Context, e *env, c command, args []string) int {
 	jobState := fs.Bool("job-state", false, "drop stale events: after a job's terminal event, or with lower progress")
 	maxAge := fs.Duration("max-age", 0, "reject events whose timestamp is older (403); 0 is off: see webhook.Options.MaxAge")
 	maxSkew := fs.Duration("max-skew", 0, "reject events whose timestamp is further ahead (403); 0 is off")
+	useQueue := fs.Bool("queue", false, "store events in NATS JetStream and handle them with workers")
+	workers := fs.Int("workers", 1, "with --queue: workers to run in this process (0: edge only)")
+	dataDir := fs.String("data-dir", defaultDataDir(), "with --queue and no --nats-url: the embedded server's storage")
+	natsPort := fs.Int("nats-port", 4222, "with --queue and no --nats-url: the embedded server's port on loopback (-1: any free one)")
+	syncAlways := fs.Bool("nats-sync-always", false, "with the embedded server: fsync every write (survives an OS crash, slower)")
+	var nf natsFlags
+	addNATSFlags(fs, &nf, "with --queue: an existing NATS server or cluster instead of the embedded one")
+	var qf queueFlags
+	addQueueFlags(fs, &qf)
 	secret := secretFlag(fs)
 	rest, code, ok := parseArgs(fs, args)
 	switch {
@@ -81,6 +99,33 @@ func runServe(ctx context.Context, e *env, c command, args []string) int {
 		sub = dedupe.New(sub, &dedupe.Options{Store: store, OnDuplicate: func(_ context.Context, m gen.WebhookMessage) {
 			fmt.Fprintf(e.stderr, "mjhook serve: duplicate %s of job %s acknowledged, not delivered again\n", m.Payload.Event, m.Payload.JobId)
 		}})
+	}
+	if *useQueue {
+		nc, stopQueue, err := startQueue(e, nf, *dataDir, *natsPort, *syncAlways)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
+			return exitFail
+		}
+		defer stopQueue()
+		cfg := qf.config(slog.New(logs))
+		for range *workers {
+			w, err := queue.NewWorker(ctx, nc, sub, cfg)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "mjhook serve: worker: %v\n", err)
+				return exitFail
+			}
+			defer func() {
+				stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+				defer cancel()
+				w.Close(stopCtx)
+			}()
+		}
+		pub, err := queue.NewPublisher(ctx, nc, cfg)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
+			return exitFail
+		}
+		sub = pub // the edge stores; the workers print
 	}
 	handler, err := webhook.NewHandler(ss, sub, &webhook.Options{
 		MaxBodyBytes: *maxBody, Logger: slog.New(logs), MaxAge: *maxAge, MaxSkew: *maxSkew,

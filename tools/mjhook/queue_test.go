@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mjhook/mjhook/internal/lifecycle"
+)
+
+// freePort returns a loopback port nobody listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// eventsByJob parses JSON lines into each job's event identities, in order.
+func eventsByJob(t *testing.T, out string) (map[string][]string, int) {
+	t.Helper()
+	got := map[string][]string{}
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var p struct {
+			JobID string `json:"job_id"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &p))
+		got[p.JobID] = append(got[p.JobID], identity(t, sc.Bytes()))
+		n++
+	}
+	return got, n
+}
+
+// TestServeQueueEndToEnd: serve --queue with its embedded NATS server and
+// two in-process workers, driven by simulate: every event is printed once
+// by a worker, in order within its job.
+func TestServeQueueEndToEnd(t *testing.T) {
+	t.Parallel()
+	url, events, stop := startServe(t, "--queue", "--data-dir", t.TempDir(), "--nats-port", "-1", "--workers", "2")
+	r := runCLI(t, context.Background(), "", nil, "simulate", "--url", url, "--jobs", "20", "--concurrency", "4",
+		"--steps", "3", "--interval", "1ms", "--seed", "11")
+	require.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+
+	plan, err := lifecycle.Plan(lifecycle.Options{Jobs: 20, Steps: 3, Outcome: lifecycle.OutcomeMixed,
+		WebhookType: lifecycle.WebhookTypeProgress, Seed: 11, Interval: time.Millisecond})
+	require.NoError(t, err)
+	want := map[string][]string{}
+	for _, job := range plan {
+		for _, ev := range job.Events {
+			want[job.ID] = append(want[job.ID], identity(t, ev))
+		}
+	}
+	require.Eventually(t, func() bool { _, n := eventsByJob(t, events.String()); return n >= 100 }, 20*time.Second, 20*time.Millisecond)
+	require.Equal(t, exitOK, stop())
+	got, n := eventsByJob(t, events.String())
+	assert.Equal(t, 100, n, "each event printed once")
+	assert.Equal(t, want, got, "in order within each job")
+}
+
+// TestWorkerCommandAttachesToServe: serve --queue --workers 0 only stores;
+// a separate `mjhook worker` attached to its NATS URL prints the events.
+func TestWorkerCommandAttachesToServe(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	url, edgeOut, _ := startServe(t, "--queue", "--data-dir", t.TempDir(), "--nats-port", strconv.Itoa(port), "--workers", "0")
+	for _, ev := range []string{"progress", "completed"} {
+		r := runCLI(t, context.Background(), "", nil, "send", "--url", url, "--event", ev, "--job-id", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
+		require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, getenv: getenv(nil)},
+			[]string{"worker", "--nats-url", "nats://127.0.0.1:" + strconv.Itoa(port)})
+	}()
+	require.Eventually(t, func() bool { return strings.Count(out.String(), "\n") == 2 }, 15*time.Second, 20*time.Millisecond)
+	cancel()
+	assert.Equal(t, exitOK, <-done)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	assert.Contains(t, lines[0], `"event":"job.progress"`)
+	assert.Contains(t, lines[1], `"event":"job.completed"`)
+	assert.Empty(t, edgeOut.String(), "the edge prints nothing itself")
+}
