@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/lerenn/asyncapi-codegen/pkg/extensions"
 	"github.com/lerenn/asyncapi-codegen/pkg/extensions/brokers/natsjetstream"
@@ -36,25 +37,30 @@ func NewWorker(ctx context.Context, nc *nats.Conn, sub gen.AppSubscriber, cfg Co
 		return nil, err
 	}
 	w := &Worker{}
+	fail := func(err error) (*Worker, error) {
+		// ctx may be what ended the start: stop the lanes started so far
+		// within a bounded time of its own.
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		w.Close(stopCtx)
+		return nil, err
+	}
 	handler := &handler{next: sub, js: js, cfg: cfg, inFlight: &w.inFlight}
 	for p := range cfg.Partitions {
 		ctrl, err := natsjetstream.NewController(nc.ConnectedUrl(), natsjetstream.WithConnection(nc),
 			natsjetstream.WithStream(cfg.Stream), natsjetstream.WithConsumer(cfg.consumer(p)),
 			natsjetstream.WithNakDelay(cfg.RetryDelay))
 		if err != nil {
-			w.Close(ctx)
-			return nil, err
+			return fail(err)
 		}
 		app, err := gen.NewAppController(&broker{Controller: ctrl, js: js, cfg: cfg, consumer: cfg.consumer(p)},
 			gen.WithMiddlewares(readDelivery), gen.WithErrorHandler(func(context.Context, string, *extensions.AcknowledgeableBrokerMessage, error) {}))
 		if err != nil {
-			w.Close(ctx)
-			return nil, err
+			return fail(err)
 		}
 		w.lanes = append(w.lanes, app)
 		if err := app.SubscribeAll(ctx, handler); err != nil {
-			w.Close(ctx)
-			return nil, fmt.Errorf("queue: partition %d: %w", p, err)
+			return fail(fmt.Errorf("queue: partition %d: %w", p, err))
 		}
 	}
 	return w, nil

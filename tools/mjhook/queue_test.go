@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -81,15 +80,15 @@ func TestWorkerCommandAttachesToServe(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, getenv: getenv(nil)},
+		done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: errOut, getenv: getenv(nil)},
 			[]string{"worker", "--nats-url", "nats://127.0.0.1:" + strconv.Itoa(port)})
 	}()
 	require.Eventually(t, func() bool { return strings.Count(out.String(), "\n") == 2 }, 15*time.Second, 20*time.Millisecond)
 	cancel()
-	assert.Equal(t, exitOK, <-done)
+	assert.Equal(t, exitOK, <-done, errOut.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	assert.Contains(t, lines[0], `"event":"job.progress"`)
 	assert.Contains(t, lines[1], `"event":"job.completed"`)

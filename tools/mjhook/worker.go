@@ -44,6 +44,10 @@ func runWorker(ctx context.Context, e *env, c command, args []string) int {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	w, err := queue.NewWorker(ctx, nc, &eventPrinter{w: e.stdout}, qf.config(log))
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(e.stderr, "mjhook worker: stopped while starting")
+			return exitOK // SIGINT or SIGTERM during start-up
+		}
 		fmt.Fprintf(e.stderr, "mjhook worker: %v\n", err)
 		return exitFail
 	}
