@@ -15,65 +15,47 @@ import (
 // generated function then gives up, and its caller decodes with
 // encoding/json instead, so the result is always encoding/json's.
 type Decoder struct {
-	data []byte
-	pos  int
+	v validator // its scanner; nothing is recorded
 }
 
 // NewDecoder returns a Decoder for data, one syntactically valid JSON value.
-func NewDecoder(data []byte) Decoder { return Decoder{data: data} }
+func NewDecoder(data []byte) Decoder { return Decoder{v: validator{data: data}} }
 
 // Begin moves past open ('{' or '[') and reports whether it was there.
 func (d *Decoder) Begin(open byte) bool {
-	d.skipSpace()
-	if d.data[d.pos] != open {
+	d.v.skipSpace()
+	if d.v.data[d.v.pos] != open {
 		return false
 	}
-	d.pos++
+	d.v.pos++
 	return true
 }
 
 // Next reports whether the object or array has another member, and moves
 // past its separator; at close it moves past close and reports false.
-func (d *Decoder) Next(close byte) bool {
-	d.skipSpace()
-	switch d.data[d.pos] {
-	case close:
-		d.pos++
-		return false
-	case ',':
-		d.pos++
-	}
-	return true
-}
+func (d *Decoder) Next(close byte) bool { return d.v.next(close) }
 
 // Key reads an object key and its colon. The bytes are valid until the next
 // call; ok is false for a key that is not plain (escaped, or not UTF-8), so
 // that matching it is left to encoding/json.
 func (d *Decoder) Key() (key []byte, ok bool) {
-	d.skipSpace()
-	v := validator{data: d.data, pos: d.pos}
-	raw, decode := v.scanString()
-	d.pos = v.pos
-	d.skipSpace()
-	d.pos++ // :
-	return raw, !decode
+	elem, key := d.v.key()
+	return key, elem.quoted == nil
 }
 
 // String reads a string value.
 func (d *Decoder) String() (string, bool) {
-	d.skipSpace()
-	if d.data[d.pos] != '"' {
+	d.v.skipSpace()
+	if d.v.data[d.v.pos] != '"' {
 		return "", false
 	}
-	start := d.pos
-	v := validator{data: d.data, pos: d.pos}
-	raw, decode := v.scanString()
-	d.pos = v.pos
+	start := d.v.pos
+	raw, decode := d.v.scanString()
 	if !decode {
 		return string(raw), true
 	}
 	var s string
-	err := json.Unmarshal(d.data[start:d.pos], &s) // escapes and invalid UTF-8, as encoding/json reads them
+	err := json.Unmarshal(d.v.data[start:d.v.pos], &s) // escapes and invalid UTF-8, as encoding/json reads them
 	return s, err == nil
 }
 
@@ -100,13 +82,13 @@ func (d *Decoder) Float64() (float64, bool) {
 
 // Bool reads true or false.
 func (d *Decoder) Bool() (bool, bool) {
-	d.skipSpace()
-	switch d.data[d.pos] {
+	d.v.skipSpace()
+	switch d.v.data[d.v.pos] {
 	case 't':
-		d.pos += 4
+		d.v.pos += 4
 		return true, true
 	case 'f':
-		d.pos += 5
+		d.v.pos += 5
 		return false, true
 	}
 	return false, false
@@ -114,42 +96,22 @@ func (d *Decoder) Bool() (bool, bool) {
 
 // Time reads a string with time.Time's UnmarshalJSON, as encoding/json does.
 func (d *Decoder) Time(t *time.Time) bool {
-	d.skipSpace()
-	if d.data[d.pos] != '"' {
+	d.v.skipSpace()
+	if d.v.data[d.v.pos] != '"' {
 		return false
 	}
-	start := d.pos
-	v := validator{data: d.data, pos: d.pos}
-	v.scanString()
-	d.pos = v.pos
-	return t.UnmarshalJSON(d.data[start:d.pos]) == nil
+	start := d.v.pos
+	d.v.scanString()
+	return t.UnmarshalJSON(d.v.data[start:d.v.pos]) == nil
 }
 
 // Skip moves past any value.
-func (d *Decoder) Skip() {
-	d.skipSpace()
-	v := validator{data: d.data, pos: d.pos}
-	switch d.data[d.pos] {
-	case '{', '[':
-		v.skipContainer()
-	case '"':
-		v.scanString()
-	case 't', 'n':
-		v.pos += 4
-	case 'f':
-		v.pos += 5
-	default:
-		for v.pos < len(v.data) && isNumberByte(v.data[v.pos]) {
-			v.pos++
-		}
-	}
-	d.pos = v.pos
-}
+func (d *Decoder) Skip() { d.v.skip() }
 
 // End reports whether only white space follows the value.
 func (d *Decoder) End() bool {
-	d.skipSpace()
-	return d.pos == len(d.data)
+	d.v.skipSpace()
+	return d.v.pos == len(d.v.data)
 }
 
 // Folds reports whether key equals one of names under Unicode case folding,
@@ -166,25 +128,9 @@ func Folds(key []byte, names []string) bool {
 }
 
 func (d *Decoder) number() ([]byte, bool) {
-	d.skipSpace()
-	c := d.data[d.pos]
-	if c != '-' && !isDigit(c) {
+	d.v.skipSpace()
+	if c := d.v.data[d.v.pos]; c != '-' && !isDigit(c) {
 		return nil, false
 	}
-	start := d.pos
-	for d.pos < len(d.data) && isNumberByte(d.data[d.pos]) {
-		d.pos++
-	}
-	return d.data[start:d.pos], true
-}
-
-func (d *Decoder) skipSpace() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
+	return d.v.scanNumber(), true
 }

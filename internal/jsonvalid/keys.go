@@ -25,45 +25,11 @@ func (v *validator) keysOnly(s *Schema) {
 	switch v.data[v.pos] {
 	case '{':
 		v.pos++
-		for {
-			v.skipSpace()
-			if v.data[v.pos] == '}' {
-				v.pos++
-				return
-			}
-			if v.data[v.pos] == ',' {
-				v.pos++
-				v.skipSpace()
-			}
-			start := v.pos
-			raw, decode := v.scanString()
-			elem := pathElem{key: raw, index: -1}
-			key := string(raw)
-			if decode {
-				elem.quoted = v.data[start:v.pos]
-				key = decodeKey(elem.quoted)
-			}
-			v.skipSpace()
-			v.pos++ // :
+		for v.next('}') {
+			elem, key := v.key()
 			var ps *Schema
 			if s != nil {
-				exact := false
-				for _, p := range s.Properties {
-					if p.Name == key {
-						ps, exact = p.Schema, true
-						break
-					}
-				}
-				if !exact {
-					for _, p := range s.Properties {
-						if strings.EqualFold(p.Name, key) {
-							v.path = append(v.path, elem)
-							v.fail("differs from property " + quote(p.Name) + " only in letter case")
-							v.path = v.path[:len(v.path)-1]
-							break
-						}
-					}
-				}
+				ps = v.checkKey(s, elem, string(key))
 			}
 			v.path = append(v.path, elem)
 			v.keysOnly(ps)
@@ -75,28 +41,31 @@ func (v *validator) keysOnly(s *Schema) {
 		if s != nil {
 			items = s.Items
 		}
-		for i := 0; ; i++ {
-			v.skipSpace()
-			if v.data[v.pos] == ']' {
-				v.pos++
-				return
-			}
-			if v.data[v.pos] == ',' {
-				v.pos++
-			}
+		for i := 0; v.next(']'); i++ {
 			v.path = append(v.path, pathElem{index: i})
 			v.keysOnly(items)
 			v.path = v.path[:len(v.path)-1]
 		}
-	case '"':
-		v.scanString()
-	case 't', 'n':
-		v.pos += 4
-	case 'f':
-		v.pos += 5
 	default:
-		for v.pos < len(v.data) && isNumberByte(v.data[v.pos]) {
-			v.pos++
+		v.skip()
+	}
+}
+
+// checkKey returns the schema of property key of s, or, for a key that is
+// no property name but folds to one, reports it and returns nil.
+func (v *validator) checkKey(s *Schema, elem pathElem, key string) *Schema {
+	for _, p := range s.Properties {
+		if p.Name == key {
+			return p.Schema
 		}
 	}
+	for _, p := range s.Properties {
+		if strings.EqualFold(p.Name, key) {
+			v.path = append(v.path, elem)
+			v.fail("differs from property " + quote(p.Name) + " only in letter case")
+			v.path = v.path[:len(v.path)-1]
+			break
+		}
+	}
+	return nil
 }

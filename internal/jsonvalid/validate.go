@@ -207,11 +207,7 @@ func (v *validator) checkString(s *Schema, str string) {
 }
 
 func (v *validator) number(s *Schema) {
-	start := v.pos
-	for v.pos < len(v.data) && isNumberByte(v.data[v.pos]) {
-		v.pos++
-	}
-	lit := v.data[start:v.pos]
+	lit := v.scanNumber()
 	if msg := NumberOutOfLimits(lit); msg != "" {
 		v.limits = append(v.limits, violation{pointer: v.pointer(), message: msg})
 		return
@@ -249,27 +245,8 @@ func (v *validator) object(s *Schema, depth int) {
 	v.pos++ // {
 	keysFrom := len(v.keys)
 	var seen uint64
-	for {
-		v.skipSpace()
-		if v.data[v.pos] == '}' {
-			v.pos++
-			break
-		}
-		if v.data[v.pos] == ',' {
-			v.pos++
-			v.skipSpace()
-		}
-		start := v.pos
-		raw, decode := v.scanString()
-		elem := pathElem{key: raw, index: -1}
-		key := raw
-		if decode {
-			elem.quoted = v.data[start:v.pos]
-			key = []byte(decodeKey(elem.quoted))
-		}
-		v.skipSpace()
-		v.pos++ // :
-
+	for v.next('}') {
+		elem, key := v.key()
 		for i := keysFrom; i < len(v.keys); i++ {
 			if string(v.keys[i].key) == string(key) {
 				v.drop(v.keys[i])
@@ -323,19 +300,69 @@ func (v *validator) array(s *Schema, depth int) {
 	if s != nil {
 		items = s.Items
 	}
-	for i := 0; ; i++ {
-		v.skipSpace()
-		if v.data[v.pos] == ']' {
-			v.pos++
-			return
-		}
-		if v.data[v.pos] == ',' {
-			v.pos++
-		}
+	for i := 0; v.next(']'); i++ {
 		v.path = append(v.path, pathElem{index: i})
 		v.value(items, depth+1)
 		v.path = v.path[:len(v.path)-1]
 	}
+}
+
+// next reports whether the object or array at hand has another member,
+// moving past a separating comma; at close it moves past close and
+// reports false.
+func (v *validator) next(close byte) bool {
+	v.skipSpace()
+	switch v.data[v.pos] {
+	case close:
+		v.pos++
+		return false
+	case ',':
+		v.pos++
+	}
+	return true
+}
+
+// key reads an object key and its colon: the path element that names it
+// (decoded only if a pointer is written) and the key as encoding/json reads
+// it.
+func (v *validator) key() (pathElem, []byte) {
+	v.skipSpace()
+	start := v.pos
+	raw, decode := v.scanString()
+	elem, key := pathElem{key: raw, index: -1}, raw
+	if decode {
+		elem.quoted = v.data[start:v.pos]
+		key = []byte(decodeKey(elem.quoted))
+	}
+	v.skipSpace()
+	v.pos++ // :
+	return elem, key
+}
+
+// skip moves past the value at v.pos, unchecked.
+func (v *validator) skip() {
+	v.skipSpace()
+	switch v.data[v.pos] {
+	case '{', '[':
+		v.skipContainer()
+	case '"':
+		v.scanString()
+	case 't', 'n':
+		v.pos += 4
+	case 'f':
+		v.pos += 5
+	default:
+		v.scanNumber()
+	}
+}
+
+// scanNumber moves past the number literal at v.pos and returns it.
+func (v *validator) scanNumber() []byte {
+	start := v.pos
+	for v.pos < len(v.data) && isNumberByte(v.data[v.pos]) {
+		v.pos++
+	}
+	return v.data[start:v.pos]
 }
 
 func (v *validator) typeError(s *Schema, got string) {

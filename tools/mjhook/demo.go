@@ -30,12 +30,8 @@ func runDemo(ctx context.Context, e *env, c command, args []string) int {
 	fs := newFlagSet(e, c)
 	jobs := fs.Int("jobs", 6, "jobs to simulate")
 	useQueue := fs.Bool("queue", true, "run serve with the queue: embedded NATS JetStream and two workers")
-	rest, code, ok := parseArgs(fs, args)
-	switch {
-	case !ok:
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
-	case len(rest) > 0:
-		return usageError(fs, "unexpected arguments %q", rest)
 	}
 
 	secret := rand.Text() // random, never shown: both sides get it from the environment
@@ -77,7 +73,7 @@ func runDemo(ctx context.Context, e *env, c command, args []string) int {
 	summary := &bytes.Buffer{}
 	sim := demo
 	sim.stdout = summary // after the events, not among them
-	code = runSimulate(ctx, &sim, simulateCommand, []string{
+	code := runSimulate(ctx, &sim, simulateCommand, []string{
 		"--url", url, "--jobs", strconv.Itoa(*jobs), "--concurrency", "3", "--steps", "3", "--interval", "50ms",
 	})
 	// Stored is not yet handled: wait for the workers to print every event.

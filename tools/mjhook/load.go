@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/mjhook/mjhook/internal/loadgen"
@@ -32,29 +30,16 @@ func runLoad(ctx context.Context, e *env, c command, args []string) int {
 	file := fs.String("file", "", "payload file to send instead of a sample")
 	pid := fs.Int("pid", 0, "process whose peak resident memory to report (the receiver)")
 	secret := secretFlag(fs)
-	rest, code, ok := parseArgs(fs, args)
+	code, ok := parseFlags(fs, args)
 	switch {
 	case !ok:
 		return code
-	case len(rest) > 0:
-		return usageError(fs, "unexpected arguments %q", rest)
 	case *url == "":
 		return usageError(fs, "--url is required")
 	}
-	var body []byte
-	if *file != "" {
-		b, err := os.ReadFile(*file)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "mjhook load: %v\n", err)
-			return exitUsage
-		}
-		body = b
-	} else {
-		p, err := sample(*event, "3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c")
-		if err != nil {
-			return usageError(fs, "%v", err)
-		}
-		body, _ = json.Marshal(p)
+	body, code, ok := payload(e, fs, *file, *event, "")
+	if !ok {
+		return code
 	}
 	verifier, code, ok := newVerifier(e, fs.Name(), *secret)
 	if !ok {

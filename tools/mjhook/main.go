@@ -139,6 +139,15 @@ func parseArgs(fs *flag.FlagSet, args []string) (positional []string, code int, 
 	}
 }
 
+// parseFlags is parseArgs for commands that take no positional argument.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	rest, code, ok := parseArgs(fs, args)
+	if ok && len(rest) > 0 {
+		return usageError(fs, "unexpected arguments %q", rest), false
+	}
+	return code, ok
+}
+
 // usageError prints msg and the command's usage, and returns exitUsage.
 func usageError(fs *flag.FlagSet, format string, args ...any) int {
 	fmt.Fprintf(fs.Output(), "mjhook %s: %s\n\n", fs.Name(), fmt.Sprintf(format, args...))

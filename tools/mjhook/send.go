@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -33,12 +34,10 @@ func runSend(ctx context.Context, e *env, c command, args []string) int {
 	file := fs.String("file", "", "payload file to send as is, instead of a sample")
 	timeout := fs.Duration("timeout", sender.DefaultTimeout, "how long to wait for the answer")
 	secret := secretFlag(fs)
-	rest, code, ok := parseArgs(fs, args)
+	code, ok := parseFlags(fs, args)
 	switch {
 	case !ok:
 		return code
-	case len(rest) > 0:
-		return usageError(fs, "unexpected arguments %q", rest)
 	case *url == "":
 		return usageError(fs, "--url is required")
 	case (*event == "") == (*file == ""):
@@ -47,29 +46,9 @@ func runSend(ctx context.Context, e *env, c command, args []string) int {
 		return usageError(fs, "--job-id goes with --event, not --file")
 	}
 
-	var body []byte
-	if *file != "" {
-		b, err := os.ReadFile(*file)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "mjhook send: %v\n", err)
-			return exitUsage
-		}
-		body = b
-	} else {
-		id := *jobID
-		if id == "" {
-			id = uuid.NewString()
-		} else if _, err := uuid.Parse(id); err != nil {
-			return usageError(fs, "--job-id %q is not a UUID", id)
-		}
-		p, err := sample(*event, id)
-		if err != nil {
-			return usageError(fs, "%v", err)
-		}
-		if body, err = json.Marshal(p); err != nil {
-			fmt.Fprintf(e.stderr, "mjhook send: %v\n", err)
-			return exitFail
-		}
+	body, code, ok := payload(e, fs, *file, *event, *jobID)
+	if !ok {
+		return code
 	}
 
 	verifier, code, ok := newVerifier(e, fs.Name(), *secret)
@@ -90,6 +69,34 @@ func runSend(ctx context.Context, e *env, c command, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// payload returns the bytes of --file, or the sample of --event for
+// --job-id (a random one when empty), or reports why it cannot.
+func payload(e *env, fs *flag.FlagSet, file, event, jobID string) ([]byte, int, bool) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mjhook %s: %v\n", fs.Name(), err)
+			return nil, exitUsage, false
+		}
+		return b, exitOK, true
+	}
+	if jobID == "" {
+		jobID = uuid.NewString()
+	} else if _, err := uuid.Parse(jobID); err != nil {
+		return nil, usageError(fs, "--job-id %q is not a UUID", jobID), false
+	}
+	p, err := sample(event, jobID)
+	if err != nil {
+		return nil, usageError(fs, "%v", err), false
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mjhook %s: %v\n", fs.Name(), err)
+		return nil, exitFail, false
+	}
+	return b, exitOK, true
 }
 
 // sample builds the sample payload of an event name.

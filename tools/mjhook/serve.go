@@ -74,12 +74,8 @@ func runServe(ctx context.Context, e *env, c command, args []string) int {
 	var qf queueFlags
 	addQueueFlags(fs, &qf)
 	secret := secretFlag(fs)
-	rest, code, ok := parseArgs(fs, args)
-	switch {
-	case !ok:
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
-	case len(rest) > 0:
-		return usageError(fs, "unexpected arguments %q", rest)
 	}
 	ss, err := secrets(e, *secret)
 	if err != nil {

@@ -60,12 +60,10 @@ func runSimulate(ctx context.Context, e *env, c command, args []string) int {
 	maxBackoff := fs.Duration("max-backoff", sender.DefaultMaxDelay, "longest pause between retries")
 	timeout := fs.Duration("timeout", sender.DefaultTimeout, "how long to wait for each answer")
 	secret := secretFlag(fs)
-	rest, code, ok := parseArgs(fs, args)
+	code, ok := parseFlags(fs, args)
 	switch {
 	case !ok:
 		return code
-	case len(rest) > 0:
-		return usageError(fs, "unexpected arguments %q", rest)
 	case *url == "":
 		return usageError(fs, "--url is required")
 	case *concurrency < 1 || *attempts < 1:

@@ -28,12 +28,8 @@ func runWorker(ctx context.Context, e *env, c command, args []string) int {
 	addNATSFlags(fs, &nf, "NATS server to attach to")
 	var qf queueFlags
 	addQueueFlags(fs, &qf)
-	rest, code, ok := parseArgs(fs, args)
-	switch {
-	case !ok:
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
-	case len(rest) > 0:
-		return usageError(fs, "unexpected arguments %q", rest)
 	}
 	nc, err := nf.connect(nf.url, "mjhook worker")
 	if err != nil {
