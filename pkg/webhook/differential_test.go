@@ -130,49 +130,50 @@ func replaceAt(tb testing.TB, doc []byte, ptr, v string) ([]byte, bool) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	require.NoError(tb, dec.Decode(&root))
-	tokens := strings.Split(ptr[1:], "/")
-	parent := root
-	for _, tok := range tokens[:len(tokens)-1] {
-		switch p := parent.(type) {
-		case map[string]any:
-			parent = p[tok]
-		case []any:
-			i, _ := strconv.Atoi(tok)
-			if i >= len(p) {
-				return nil, false
-			}
-			parent = p[i]
-		default:
-			return nil, false
-		}
-	}
-	last := tokens[len(tokens)-1]
-	switch p := parent.(type) {
-	case map[string]any:
-		if v == "" {
-			if _, ok := p[last]; !ok {
-				return nil, false
-			}
-			delete(p, last)
-		} else {
-			p[last] = json.RawMessage(v)
-		}
-	case []any:
-		i, _ := strconv.Atoi(last)
-		if i >= len(p) {
-			return nil, false
-		}
-		if v == "" {
-			p = slices.Delete(p, i, i+1)
-		} else {
-			p[i] = json.RawMessage(v)
-		}
-	default:
+	root, ok := setAt(root, strings.Split(ptr[1:], "/"), v)
+	if !ok {
 		return nil, false
 	}
 	b, err := json.Marshal(root)
 	require.NoError(tb, err)
 	return b, true
+}
+
+// setAt returns node with the value at the path tokens replaced by the
+// raw JSON value v, or deleted when v is "".
+func setAt(node any, tokens []string, v string) (any, bool) {
+	tok, rest := tokens[0], tokens[1:]
+	switch n := node.(type) {
+	case map[string]any:
+		if len(rest) > 0 {
+			child, ok := setAt(n[tok], rest, v)
+			n[tok] = child
+			return n, ok
+		}
+		if v == "" {
+			_, ok := n[tok]
+			delete(n, tok)
+			return n, ok
+		}
+		n[tok] = json.RawMessage(v)
+		return n, true
+	case []any:
+		i, err := strconv.Atoi(tok)
+		if err != nil || i >= len(n) {
+			return n, false
+		}
+		if len(rest) > 0 {
+			child, ok := setAt(n[i], rest, v)
+			n[i] = child
+			return n, ok
+		}
+		if v == "" {
+			return slices.Delete(n, i, i+1), true
+		}
+		n[i] = json.RawMessage(v)
+		return n, true
+	}
+	return node, false
 }
 
 // TestGeneratedValidatorAgreesWithReference is the differential test: on

@@ -22,13 +22,12 @@ type enumType struct {
 
 // enumSite is one schema carrying an enum, with the two names it may get.
 type enumSite struct {
-	schema          *asyncapiv2.Schema
-	short           string // from the property name: Event
-	qualified       string // from the path: JobWebhookPayloadEvent
-	where           string
-	values          []string
-	resolvedName    string
-	resolvedToShort bool
+	schema       *asyncapiv2.Schema
+	short        string // from the property name: Event
+	qualified    string // from the path: JobWebhookPayloadEvent
+	where        string
+	values       []string
+	resolvedName string
 }
 
 // typeEnums gives every string enum in the spec a named Go type, by setting
