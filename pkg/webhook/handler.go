@@ -152,8 +152,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (gen.WebhookMe
 	if err := h.verifier.Verify(body, r.Header.Get(SignatureHeader)); err != nil {
 		return msg, body, err
 	}
-	if !json.Valid(body) {
-		_, err := decodeJSON(body) // for the syntax error's details
+	if err := checkSyntax(body); err != nil {
 		return msg, body, err
 	}
 	if err := h.validator.validateWellFormed(body); err != nil {

@@ -23,8 +23,7 @@ import (
 // field's name only in letter case ("EVENT"): encoding/json would decode it
 // into that field, behind the schema's back.
 func Parse(body []byte) (gen.WebhookMessage, error) {
-	if !json.Valid(body) {
-		_, err := decodeJSON(body) // for the syntax error's details
+	if err := checkSyntax(body); err != nil {
 		return gen.WebhookMessage{}, err
 	}
 	return decode(body)

@@ -89,9 +89,10 @@ func Validate(body []byte) error {
 // that satisfies the schema (else a *ValidationError, which wraps
 // ErrInvalidPayload, listing every violation).
 func (v *Validator) Validate(body []byte) error {
-	if v.generated != nil && !json.Valid(body) {
-		_, err := decodeJSON(body) // for the syntax error's details
-		return err
+	if v.generated != nil {
+		if err := checkSyntax(body); err != nil {
+			return err
+		}
 	}
 	return v.validateWellFormed(body)
 }
@@ -236,6 +237,16 @@ func decodeJSON(body []byte) (any, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// checkSyntax fails with ErrMalformedJSON unless body is exactly one
+// syntactically valid JSON value; only a failure decodes, for the details.
+func checkSyntax(body []byte) error {
+	if json.Valid(body) {
+		return nil
+	}
+	_, err := decodeJSON(body)
+	return err
 }
 
 // noTrailingData fails unless dec has nothing but white space left.
