@@ -2,240 +2,400 @@
 
 package gen
 
-import "github.com/mjhook/mjhook/internal/jsonvalid"
+import (
+	"encoding/json"
+	"errors"
 
-// DecodeWebhookPayload decodes data, one syntactically valid JSON value, into
-// *p, which must be the zero value, in one pass over the bytes, exactly as
-// encoding/json.Unmarshal would. It reports false, leaving *p in an
-// undefined state, when data holds anything it does not handle itself: a
-// value that is not of its field's JSON type, null, a number that is not a
-// plain int64, a timestamp time.Time rejects, an escaped or repeated key, a
-// key that matches a field only by letter case. Decode with encoding/json
-// then, which also gives the error, if any.
-func DecodeWebhookPayload(data []byte, p *JobWebhookPayloadSchema) bool {
+	"github.com/mjhook/mjhook/internal/jsonvalid"
+)
+
+// DecodeWebhookPayload decodes data, which must be exactly one syntactically
+// valid JSON value, into *p in one pass over its bytes. Object keys match
+// field names exactly, so a field holds only the value its schema checked;
+// an integer in any notation (50, 50.0, 5e1) fits an int64 field and every
+// date-time the schema accepts fits a time.Time (a leap second is read as
+// the first instant of the next minute). A value the Go type cannot hold
+// (an integer beyond int64, a number beyond float64, another JSON type in
+// a payload that was not validated) fails with an error naming its JSON
+// pointer, as does a key repeated in one object. null leaves a field
+// unset, as in encoding/json.
+func DecodeWebhookPayload(data []byte, p *JobWebhookPayload) error {
 	d := jsonvalid.NewDecoder(data)
-	return decodeJobWebhookPayloadSchema(&d, p) && d.End()
+	if err := decodeJobWebhookPayload(&d, p); err != nil {
+		return err
+	}
+	return d.End()
 }
 
-var jobWebhookPayloadSchemaFields = []string{"error", "event", "job_id", "progress", "prompt", "result", "status", "timestamp", "type"}
-
-func decodeJobWebhookPayloadSchema(d *jsonvalid.Decoder, p *JobWebhookPayloadSchema) bool {
-	if !d.Begin('{') {
-		return false
+// UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
+// match field names exactly, and integers in any notation fit int64 fields.
+func (p *JobWebhookPayload) UnmarshalJSON(data []byte) error {
+	if !json.Valid(data) {
+		return errors.New("gen: JobWebhookPayload.UnmarshalJSON: not a JSON value")
 	}
-	var seen uint64
+	*p = JobWebhookPayload{}
+	d := jsonvalid.NewDecoder(data)
+	if err := decodeJobWebhookPayload(&d, p); err != nil {
+		return err
+	}
+	return d.End()
+}
+
+func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
+	if err := d.Begin('{', "JobWebhookPayload"); err != nil {
+		return err
+	}
+	var seen [1]uint64
 	for d.Next('}') {
-		key, ok := d.Key()
-		if !ok {
-			return false
-		}
-		var bit uint64
+		key := d.Key()
 		switch string(key) {
 		case "error":
-			bit = 1 << 0
-			v1 := new(JobWebhookPayloadSchemaError)
-			ok = decodeJobWebhookPayloadSchemaError(d, v1)
-			p.Error = v1
+			if seen[0]&(1<<0) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 0
+			if d.Null() {
+				continue
+			}
+			var v1 JobWebhookPayloadError
+			if err2 := decodeJobWebhookPayloadError(d, &v1); err2 != nil {
+				return jsonvalid.AtKey(key, err2)
+			}
+			p.Error = &v1
 		case "event":
-			bit = 1 << 1
-			var s4 string
-			s4, ok = d.String()
-			p.Event = Event(s4)
+			if seen[0]&(1<<1) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 1
+			if d.Null() {
+				continue
+			}
+			x3, err4 := d.String()
+			if err4 != nil {
+				return jsonvalid.AtKey(key, err4)
+			}
+			p.Event = Event(x3)
 		case "job_id":
-			bit = 1 << 2
-			p.JobId, ok = d.String()
+			if seen[0]&(1<<2) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 2
+			if d.Null() {
+				continue
+			}
+			x5, err6 := d.String()
+			if err6 != nil {
+				return jsonvalid.AtKey(key, err6)
+			}
+			p.JobID = x5
 		case "progress":
-			bit = 1 << 3
-			v5 := new(int64)
-			*v5, ok = d.Int64()
-			p.Progress = v5
+			if seen[0]&(1<<3) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 3
+			if d.Null() {
+				continue
+			}
+			var v7 int64
+			x8, err9 := d.Int64()
+			if err9 != nil {
+				return jsonvalid.AtKey(key, err9)
+			}
+			v7 = x8
+			p.Progress = &v7
 		case "prompt":
-			bit = 1 << 4
-			v6 := new(string)
-			*v6, ok = d.String()
-			p.Prompt = v6
+			if seen[0]&(1<<4) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 4
+			if d.Null() {
+				continue
+			}
+			var v10 string
+			x11, err12 := d.String()
+			if err12 != nil {
+				return jsonvalid.AtKey(key, err12)
+			}
+			v10 = x11
+			p.Prompt = &v10
 		case "result":
-			bit = 1 << 5
-			v7 := new(JobWebhookPayloadSchemaResult)
-			ok = decodeJobWebhookPayloadSchemaResult(d, v7)
-			p.Result = v7
+			if seen[0]&(1<<5) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 5
+			if d.Null() {
+				continue
+			}
+			var v13 JobWebhookPayloadResult
+			if err14 := decodeJobWebhookPayloadResult(d, &v13); err14 != nil {
+				return jsonvalid.AtKey(key, err14)
+			}
+			p.Result = &v13
 		case "status":
-			bit = 1 << 6
-			var s14 string
-			s14, ok = d.String()
-			p.Status = Status(s14)
+			if seen[0]&(1<<6) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 6
+			if d.Null() {
+				continue
+			}
+			x15, err16 := d.String()
+			if err16 != nil {
+				return jsonvalid.AtKey(key, err16)
+			}
+			p.Status = Status(x15)
 		case "timestamp":
-			bit = 1 << 7
-			ok = d.Time(&p.Timestamp)
+			if seen[0]&(1<<7) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 7
+			if d.Null() {
+				continue
+			}
+			x17, err18 := d.Time()
+			if err18 != nil {
+				return jsonvalid.AtKey(key, err18)
+			}
+			p.Timestamp = x17
 		case "type":
-			bit = 1 << 8
-			v15 := new(Type)
-			var s16 string
-			s16, ok = d.String()
-			*v15 = Type(s16)
-			p.Type = v15
+			if seen[0]&(1<<8) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 8
+			if d.Null() {
+				continue
+			}
+			var v19 Type
+			x20, err21 := d.String()
+			if err21 != nil {
+				return jsonvalid.AtKey(key, err21)
+			}
+			v19 = Type(x20)
+			p.Type = &v19
 
 		default:
-			if jsonvalid.Folds(key, jobWebhookPayloadSchemaFields) {
-				return false
-			}
 			d.Skip()
-			continue
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 	}
-	return true
+	return nil
 }
 
-var jobWebhookPayloadSchemaErrorFields = []string{"code", "message"}
-
-func decodeJobWebhookPayloadSchemaError(d *jsonvalid.Decoder, p *JobWebhookPayloadSchemaError) bool {
-	if !d.Begin('{') {
-		return false
+// UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
+// match field names exactly, and integers in any notation fit int64 fields.
+func (p *JobWebhookPayloadError) UnmarshalJSON(data []byte) error {
+	if !json.Valid(data) {
+		return errors.New("gen: JobWebhookPayloadError.UnmarshalJSON: not a JSON value")
 	}
-	var seen uint64
+	*p = JobWebhookPayloadError{}
+	d := jsonvalid.NewDecoder(data)
+	if err := decodeJobWebhookPayloadError(&d, p); err != nil {
+		return err
+	}
+	return d.End()
+}
+
+func decodeJobWebhookPayloadError(d *jsonvalid.Decoder, p *JobWebhookPayloadError) error {
+	if err := d.Begin('{', "JobWebhookPayloadError"); err != nil {
+		return err
+	}
+	var seen [1]uint64
 	for d.Next('}') {
-		key, ok := d.Key()
-		if !ok {
-			return false
-		}
-		var bit uint64
+		key := d.Key()
 		switch string(key) {
 		case "code":
-			bit = 1 << 0
-			v2 := new(string)
-			*v2, ok = d.String()
-			p.Code = v2
+			if seen[0]&(1<<0) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 0
+			if d.Null() {
+				continue
+			}
+			var v22 string
+			x23, err24 := d.String()
+			if err24 != nil {
+				return jsonvalid.AtKey(key, err24)
+			}
+			v22 = x23
+			p.Code = &v22
 		case "message":
-			bit = 1 << 1
-			v3 := new(string)
-			*v3, ok = d.String()
-			p.Message = v3
+			if seen[0]&(1<<1) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 1
+			if d.Null() {
+				continue
+			}
+			var v25 string
+			x26, err27 := d.String()
+			if err27 != nil {
+				return jsonvalid.AtKey(key, err27)
+			}
+			v25 = x26
+			p.Message = &v25
 
 		default:
-			if jsonvalid.Folds(key, jobWebhookPayloadSchemaErrorFields) {
-				return false
-			}
 			d.Skip()
-			continue
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 	}
-	return true
+	return nil
 }
 
-var jobWebhookPayloadSchemaResultFields = []string{"images", "prompts"}
-
-func decodeJobWebhookPayloadSchemaResult(d *jsonvalid.Decoder, p *JobWebhookPayloadSchemaResult) bool {
-	if !d.Begin('{') {
-		return false
+// UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
+// match field names exactly, and integers in any notation fit int64 fields.
+func (p *JobWebhookPayloadResult) UnmarshalJSON(data []byte) error {
+	if !json.Valid(data) {
+		return errors.New("gen: JobWebhookPayloadResult.UnmarshalJSON: not a JSON value")
 	}
-	var seen uint64
+	*p = JobWebhookPayloadResult{}
+	d := jsonvalid.NewDecoder(data)
+	if err := decodeJobWebhookPayloadResult(&d, p); err != nil {
+		return err
+	}
+	return d.End()
+}
+
+func decodeJobWebhookPayloadResult(d *jsonvalid.Decoder, p *JobWebhookPayloadResult) error {
+	if err := d.Begin('{', "JobWebhookPayloadResult"); err != nil {
+		return err
+	}
+	var seen [1]uint64
 	for d.Next('}') {
-		key, ok := d.Key()
-		if !ok {
-			return false
-		}
-		var bit uint64
+		key := d.Key()
 		switch string(key) {
 		case "images":
-			bit = 1 << 0
-			if !d.Begin('[') {
-				return false
+			if seen[0]&(1<<0) != 0 {
+				return jsonvalid.Duplicate(key)
 			}
-			p.Images = []JobWebhookPayloadSchemaResultImagesItem{}
-			for d.Next(']') {
-				var e8 JobWebhookPayloadSchemaResultImagesItem
-				ok = decodeJobWebhookPayloadSchemaResultImagesItem(d, &e8)
-				if !ok {
-					return false
+			seen[0] |= 1 << 0
+			if d.Null() {
+				continue
+			}
+			if err29 := d.Begin('[', "[]JobWebhookPayloadResultImage"); err29 != nil {
+				return jsonvalid.AtKey(key, err29)
+			}
+			p.Images = []JobWebhookPayloadResultImage{}
+			for i28 := 0; d.Next(']'); i28++ {
+				var e30 JobWebhookPayloadResultImage
+				if err31 := decodeJobWebhookPayloadResultImage(d, &e30); err31 != nil {
+					return jsonvalid.AtKey(key, jsonvalid.AtIndex(i28, err31))
 				}
-				p.Images = append(p.Images, e8)
+				p.Images = append(p.Images, e30)
 			}
-			ok = true
 		case "prompts":
-			bit = 1 << 1
-			if !d.Begin('[') {
-				return false
+			if seen[0]&(1<<1) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 1
+			if d.Null() {
+				continue
+			}
+			if err33 := d.Begin('[', "[]string"); err33 != nil {
+				return jsonvalid.AtKey(key, err33)
 			}
 			p.Prompts = []string{}
-			for d.Next(']') {
-				var e13 string
-				e13, ok = d.String()
-				if !ok {
-					return false
+			for i32 := 0; d.Next(']'); i32++ {
+				var e34 string
+				x35, err36 := d.String()
+				if err36 != nil {
+					return jsonvalid.AtKey(key, jsonvalid.AtIndex(i32, err36))
 				}
-				p.Prompts = append(p.Prompts, e13)
+				e34 = x35
+				p.Prompts = append(p.Prompts, e34)
 			}
-			ok = true
 
 		default:
-			if jsonvalid.Folds(key, jobWebhookPayloadSchemaResultFields) {
-				return false
-			}
 			d.Skip()
-			continue
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 	}
-	return true
+	return nil
 }
 
-var jobWebhookPayloadSchemaResultImagesItemFields = []string{"height", "index", "url", "width"}
-
-func decodeJobWebhookPayloadSchemaResultImagesItem(d *jsonvalid.Decoder, p *JobWebhookPayloadSchemaResultImagesItem) bool {
-	if !d.Begin('{') {
-		return false
+// UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
+// match field names exactly, and integers in any notation fit int64 fields.
+func (p *JobWebhookPayloadResultImage) UnmarshalJSON(data []byte) error {
+	if !json.Valid(data) {
+		return errors.New("gen: JobWebhookPayloadResultImage.UnmarshalJSON: not a JSON value")
 	}
-	var seen uint64
+	*p = JobWebhookPayloadResultImage{}
+	d := jsonvalid.NewDecoder(data)
+	if err := decodeJobWebhookPayloadResultImage(&d, p); err != nil {
+		return err
+	}
+	return d.End()
+}
+
+func decodeJobWebhookPayloadResultImage(d *jsonvalid.Decoder, p *JobWebhookPayloadResultImage) error {
+	if err := d.Begin('{', "JobWebhookPayloadResultImage"); err != nil {
+		return err
+	}
+	var seen [1]uint64
 	for d.Next('}') {
-		key, ok := d.Key()
-		if !ok {
-			return false
-		}
-		var bit uint64
+		key := d.Key()
 		switch string(key) {
 		case "height":
-			bit = 1 << 0
-			v9 := new(int64)
-			*v9, ok = d.Int64()
-			p.Height = v9
+			if seen[0]&(1<<0) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 0
+			if d.Null() {
+				continue
+			}
+			var v37 int64
+			x38, err39 := d.Int64()
+			if err39 != nil {
+				return jsonvalid.AtKey(key, err39)
+			}
+			v37 = x38
+			p.Height = &v37
 		case "index":
-			bit = 1 << 1
-			v10 := new(int64)
-			*v10, ok = d.Int64()
-			p.Index = v10
+			if seen[0]&(1<<1) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 1
+			if d.Null() {
+				continue
+			}
+			var v40 int64
+			x41, err42 := d.Int64()
+			if err42 != nil {
+				return jsonvalid.AtKey(key, err42)
+			}
+			v40 = x41
+			p.Index = &v40
 		case "url":
-			bit = 1 << 2
-			v11 := new(string)
-			*v11, ok = d.String()
-			p.Url = v11
+			if seen[0]&(1<<2) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 2
+			if d.Null() {
+				continue
+			}
+			var v43 string
+			x44, err45 := d.String()
+			if err45 != nil {
+				return jsonvalid.AtKey(key, err45)
+			}
+			v43 = x44
+			p.URL = &v43
 		case "width":
-			bit = 1 << 3
-			v12 := new(int64)
-			*v12, ok = d.Int64()
-			p.Width = v12
+			if seen[0]&(1<<3) != 0 {
+				return jsonvalid.Duplicate(key)
+			}
+			seen[0] |= 1 << 3
+			if d.Null() {
+				continue
+			}
+			var v46 int64
+			x47, err48 := d.Int64()
+			if err48 != nil {
+				return jsonvalid.AtKey(key, err48)
+			}
+			v46 = x47
+			p.Width = &v46
 
 		default:
-			if jsonvalid.Folds(key, jobWebhookPayloadSchemaResultImagesItemFields) {
-				return false
-			}
 			d.Skip()
-			continue
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 	}
-	return true
+	return nil
 }

@@ -3,7 +3,8 @@
 package gen
 
 // WebhookPayloadJSONSchema is the draft-07 JSON Schema of the payloads received on the "/webhook" channel,
-// self-contained (every $ref inlined). Package webhook validates deliveries against it.
+// self-contained (every $ref inlined, but for recursive ones). Package webhook
+// validates deliveries against it.
 const WebhookPayloadJSONSchema = `{
   "$schema": "http://json-schema.org/draft-07/schema#",
   "description": "The webhook payload delivered for job status change events. Contains the complete job object with current state and results.",

@@ -4,37 +4,25 @@ package gen
 
 import "github.com/mjhook/mjhook/internal/jsonvalid"
 
-// SchemaViolation is one way a payload breaks its JSON Schema.
-type SchemaViolation struct {
-	Pointer string // JSON Pointer (RFC 6901) of the offending value; "" is the whole payload
-	Message string
+// Violation is one way a payload breaks its JSON Schema.
+type Violation struct {
+	Pointer string `json:"pointer"` // JSON Pointer (RFC 6901) of the offending value; "" is the whole payload
+	Message string `json:"message"`
 }
 
-// ValidateWebhookPayload checks data, which must be exactly one syntactically
-// valid JSON value, against WebhookPayloadJSONSchema in one pass over its bytes,
-// and returns every violation, in document order (nil when it is valid).
-// It agrees with a draft-07 validator (github.com/santhosh-tekuri/jsonschema/v5,
-// formats asserted) on every input within jsonvalid's limits on nesting and
-// numbers; beyond them it reports only those limits.
-func ValidateWebhookPayload(data []byte) []SchemaViolation {
-	var out []SchemaViolation
-	jsonvalid.Validate(webhookPayloadSchema, data, func(pointer, message string) {
-		out = append(out, SchemaViolation{Pointer: pointer, Message: message})
+// ValidateWebhookPayload checks data against WebhookPayloadJSONSchema in one pass
+// over its bytes. err is non-nil, and nothing else is checked, when data is
+// not exactly one JSON value. Otherwise it returns the first limit
+// violations in document order (all of them when limit <= 0) and how many
+// there are in all. It agrees with a draft-07 validator
+// (github.com/santhosh-tekuri/jsonschema/v5, formats asserted) on every
+// input within jsonvalid's limits on nesting and numbers; beyond them it
+// reports only those limits. A key repeated in one object is a violation.
+func ValidateWebhookPayload(data []byte, limit int) (violations []Violation, total int, err error) {
+	total, err = jsonvalid.Validate(webhookPayloadSchema, data, limit, func(pointer, message string) {
+		violations = append(violations, Violation{Pointer: pointer, Message: message})
 	})
-	return out
-}
-
-// CheckWebhookPayloadKeys reports the object keys in data, one syntactically
-// valid JSON value, that differ from a property name of WebhookPayloadJSONSchema
-// only in letter case ("EVENT" for "event"). encoding/json matches field
-// names case-insensitively, so it would decode such a key into the field the
-// schema checked under its exact name: the schema validator cannot see it.
-func CheckWebhookPayloadKeys(data []byte) []SchemaViolation {
-	var out []SchemaViolation
-	jsonvalid.CheckKeys(webhookPayloadSchema, data, func(pointer, message string) {
-		out = append(out, SchemaViolation{Pointer: pointer, Message: message})
-	})
-	return out
+	return violations, total, err
 }
 
 var webhookPayloadSchema = &jsonvalid.Schema{

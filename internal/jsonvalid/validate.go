@@ -2,6 +2,7 @@ package jsonvalid
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -54,7 +55,16 @@ type Property struct {
 // pointer (RFC 6901) and message, in document order. When data is beyond
 // the limits (MaxDepth, MaxNumberLength, MaxExponent), only those
 // violations are reported, as no schema keyword is checked.
-func Validate(s *Schema, data []byte, report func(pointer, message string)) {
+func Validate(s *Schema, data []byte, limit int, report func(pointer, message string)) (total int, err error) {
+	if !json.Valid(data) {
+		var x any
+		err := json.Unmarshal(data, &x)
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return 0, &SyntaxError{Offset: se.Offset, Msg: se.Error()}
+		}
+		return 0, &SyntaxError{Offset: int64(len(data)), Msg: "unexpected end of JSON input"}
+	}
 	v := pool.Get().(*validator)
 	defer pool.Put(v)
 	v.reset(data)
@@ -68,10 +78,22 @@ func Validate(s *Schema, data []byte, report func(pointer, message string)) {
 	}
 	for _, x := range list {
 		if !x.dropped {
-			report(x.pointer, x.message)
+			total++
+			if limit <= 0 || total <= limit {
+				report(x.pointer, x.message)
+			}
 		}
 	}
+	return total, nil
 }
+
+// SyntaxError reports that data is not exactly one JSON value.
+type SyntaxError struct {
+	Offset int64 // where in the data the error was found
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string { return e.Msg }
 
 var pool = sync.Pool{New: func() any { return new(validator) }}
 
@@ -250,6 +272,10 @@ func (v *validator) object(s *Schema, depth int) {
 		for i := keysFrom; i < len(v.keys); i++ {
 			if string(v.keys[i].key) == string(key) {
 				v.drop(v.keys[i])
+				v.path = append(v.path, elem)
+				v.fail("duplicate key")
+				v.path = v.path[:len(v.path)-1]
+				break
 			}
 		}
 		rec := keyRecord{key: key, schemaFrom: len(v.schema), limitsFrom: len(v.limits)}

@@ -88,7 +88,7 @@ func planJob(rng *rand.Rand, o Options) Job {
 	typ := jobTypes[rng.IntN(len(jobTypes))]
 	prompt := fmt.Sprintf("simulated job %s, %s --v 6", id[:8], typ)
 
-	var events []gen.JobWebhookPayloadSchema
+	var events []gen.JobWebhookPayload
 	if o.WebhookType == WebhookTypeProgress {
 		events = append(events, webhooktest.Progress(id, 0))
 		for _, p := range risingProgress(rng, o.Steps) {
@@ -129,7 +129,7 @@ func risingProgress(rng *rand.Rand, n int) []int {
 	})
 }
 
-func terminal(rng *rand.Rand, outcome, id string, typ gen.Type, progress int) gen.JobWebhookPayloadSchema {
+func terminal(rng *rand.Rand, outcome, id string, typ gen.Type, progress int) gen.JobWebhookPayload {
 	if outcome == OutcomeMixed {
 		switch r := rng.IntN(10); {
 		case r < 7:

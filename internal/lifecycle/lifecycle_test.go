@@ -35,7 +35,7 @@ func TestPlanIsRealisticAndValid(t *testing.T) {
 			msg, err := webhook.Parse(b)
 			require.NoError(t, err)
 			p := msg.Payload
-			assert.Equal(t, job.ID, p.JobId)
+			assert.Equal(t, job.ID, p.JobID)
 			assert.True(t, p.Timestamp.After(prevTime), "timestamps rise within a job")
 			prevTime = p.Timestamp
 			switch {

@@ -6,7 +6,7 @@
 // Every contender does what a receiver must: check the signature of the
 // raw body in its own scheme, then decode the body into a typed value.
 // Where a library has a verify-only entry point, the typed value is mjhook's
-// generated gen.JobWebhookPayloadSchema, decoded with encoding/json, so
+// generated gen.JobWebhookPayload, decoded with encoding/json, so
 // that only verification differs. go-playground/webhooks has none: its Parse
 // reads the request, verifies and decodes into its own payload type, which
 // is what is measured for it.

@@ -50,7 +50,7 @@ func (s *flaky) ReceiveJobStatusEvent(_ context.Context, m gen.WebhookMessage) e
 		s.f.errors.Add(1)
 		return errTransient
 	}
-	s.sink[m.Payload.JobId] = append(s.sink[m.Payload.JobId], identity(m.Payload))
+	s.sink[m.Payload.JobID] = append(s.sink[m.Payload.JobID], identity(m.Payload))
 	s.f.delivered.Add(1)
 	return nil
 }
@@ -61,7 +61,7 @@ func (transient) Error() string { return "database unavailable" }
 
 var errTransient error = transient{}
 
-func identity(p gen.JobWebhookPayloadSchema) string {
+func identity(p gen.JobWebhookPayload) string {
 	progress := int64(-1)
 	if p.Progress != nil {
 		progress = *p.Progress
@@ -154,7 +154,7 @@ func TestEveryEventDeliveredExactlyOnceInOrder(t *testing.T) {
 	for _, job := range plan {
 		var want []string
 		for _, ev := range job.Events {
-			var p gen.JobWebhookPayloadSchema
+			var p gen.JobWebhookPayload
 			require.NoError(t, json.Unmarshal(ev, &p))
 			want = append(want, identity(p))
 		}

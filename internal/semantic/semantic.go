@@ -6,6 +6,7 @@ package semantic
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -29,13 +30,19 @@ var statusesOf = map[gen.Event][]gen.Status{
 
 // Check returns what is inconsistent in a schema-valid payload, sorted by
 // pointer. webhookType is the job's webhook_type, or "" when unknown.
-func Check(p gen.JobWebhookPayloadSchema, webhookType string) []webhook.Violation {
+func Check(p gen.JobWebhookPayload, webhookType string) []webhook.Violation {
 	var out []webhook.Violation
 	add := func(ptr, format string, args ...any) {
 		out = append(out, webhook.Violation{Pointer: ptr, Message: fmt.Sprintf(format, args...)})
 	}
 
-	if want, known := statusesOf[p.Event]; known && !slices.Contains(want, p.Status) {
+	want, known := statusesOf[p.Event]
+	switch {
+	case !known:
+		add("/event", "event %s is unknown to these checks (new in the spec?): its status, result and error are not checked", p.Event)
+	case !slices.ContainsFunc(slices.Collect(maps.Values(statusesOf)), func(ss []gen.Status) bool { return slices.Contains(ss, p.Status) }):
+		add("/status", "status %s is unknown to these checks (new in the spec?)", p.Status)
+	case !slices.Contains(want, p.Status):
 		add("/status", "%s with status %s (want %s)", p.Event, p.Status, joinStatuses(want))
 	}
 	if p.Event == gen.EventJobProgress && webhookType == WebhookTypeResult {

@@ -27,40 +27,40 @@ func TestCheck(t *testing.T) {
 	id := webhooktest.NewJobID()
 	tests := []struct {
 		name        string
-		payload     func() gen.JobWebhookPayloadSchema
+		payload     func() gen.JobWebhookPayload
 		webhookType string
 		pointers    []string
 	}{
-		{"completed with another status", func() gen.JobWebhookPayloadSchema {
+		{"completed with another status", func() gen.JobWebhookPayload {
 			p := webhooktest.Completed(id, 4)
 			p.Status = gen.StatusInProgress
 			return p
 		}, "", []string{"/status"}},
-		{"completed without result", func() gen.JobWebhookPayloadSchema {
+		{"completed without result", func() gen.JobWebhookPayload {
 			p := webhooktest.Completed(id, 4)
 			p.Result = nil
 			return p
 		}, "", []string{"/result"}},
-		{"failed without error", func() gen.JobWebhookPayloadSchema {
+		{"failed without error", func() gen.JobWebhookPayload {
 			p := webhooktest.Failed(id, "x", "y")
 			p.Error = nil
 			return p
 		}, "", []string{"/error"}},
-		{"progress for a result-only webhook", func() gen.JobWebhookPayloadSchema { return webhooktest.Progress(id, 40) }, semantic.WebhookTypeResult, []string{"/event"}},
-		{"progress fine for a progress webhook", func() gen.JobWebhookPayloadSchema { return webhooktest.Progress(id, 40) }, semantic.WebhookTypeProgress, nil},
-		{"progress with completed status and a result", func() gen.JobWebhookPayloadSchema {
+		{"progress for a result-only webhook", func() gen.JobWebhookPayload { return webhooktest.Progress(id, 40) }, semantic.WebhookTypeResult, []string{"/event"}},
+		{"progress fine for a progress webhook", func() gen.JobWebhookPayload { return webhooktest.Progress(id, 40) }, semantic.WebhookTypeProgress, nil},
+		{"progress with completed status and a result", func() gen.JobWebhookPayload {
 			p := webhooktest.Progress(id, 40)
 			p.Status = gen.StatusCompleted
 			p.Result = webhooktest.Completed(id, 1).Result
 			return p
 		}, "", []string{"/result", "/status"}},
-		{"completed below 100 %", func() gen.JobWebhookPayloadSchema {
+		{"completed below 100 %", func() gen.JobWebhookPayload {
 			p := webhooktest.Completed(id, 4)
 			*p.Progress = 80
 			return p
 		}, "", []string{"/progress"}},
-		{"describe without prompts", func() gen.JobWebhookPayloadSchema { return webhooktest.Described(id) }, "", []string{"/result/prompts"}},
-		{"cancelled with an error", func() gen.JobWebhookPayloadSchema {
+		{"describe without prompts", func() gen.JobWebhookPayload { return webhooktest.Described(id) }, "", []string{"/result/prompts"}},
+		{"cancelled with an error", func() gen.JobWebhookPayload {
 			p := webhooktest.Cancelled(id)
 			p.Error = webhooktest.Failed(id, "x", "y").Error
 			return p

@@ -1,43 +1,80 @@
-// Package specschema turns the message payloads of an AsyncAPI 2.x document
-// into self-contained draft-07 JSON Schema documents.
+// Package specschema reads what mjhook needs out of an AsyncAPI 2.x
+// document: the channel the application receives on, and the draft-07 JSON
+// Schema of its payloads, self-contained.
 //
 // It is the one place that reads schemas out of the spec: the generator uses
-// it to embed the schema in package gen, and `mjhook validate --spec` uses it
-// to check payloads against a spec that has not been generated yet.
+// it (through [ReceiverOf]) to generate package gen, and `mjhook validate
+// --spec` uses it (through [PayloadSchema]) to check payloads against a spec
+// that has not been generated yet.
 package specschema
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"gopkg.in/yaml.v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Draft07 is the meta-schema URI written into every extracted schema.
 const Draft07 = "http://json-schema.org/draft-07/schema#"
 
-// ErrUnsupported reports a construct of the document that cannot be turned
-// into a self-contained schema: an external or recursive $ref, or a channel
-// without any payload.
+// ErrUnsupported reports a construct of the document that mjhook cannot
+// handle: an external or dangling $ref, a channel without any payload, or,
+// for the generator, a structure it does not generate (see [ReceiverOf]).
+// The error is a *ProblemsError that lists every such construct.
 var ErrUnsupported = errors.New("specschema: unsupported AsyncAPI construct")
 
-// PayloadSchemas returns, for every channel that has a publish operation (the
-// messages the application receives, in AsyncAPI 2 terms), the JSON Schema
-// that its payloads must satisfy, keyed by channel name.
-//
-// Every $ref is inlined, so each schema stands alone. When the operation's
-// message is a oneOf of several messages whose payload schemas differ, the
-// result is their anyOf: a payload is valid when it is valid for at least one
-// of the messages (oneOf would reject a payload that two messages share).
-// The output is indented JSON with sorted keys, byte-identical for the same
-// input.
-func PayloadSchemas(doc []byte) (map[string][]byte, error) {
-	raw, err := yaml.YAMLToJSON(doc)
+// Problem is one construct of a document that mjhook cannot handle.
+type Problem struct {
+	Pointer string // JSON pointer into the document, as "#/channels/~1webhook/publish"
+	Line    int    // line of that place in the document, 1-based; 0 when unknown
+	Message string
+}
+
+// ProblemsError lists every problem found in a document, in document order.
+// It wraps ErrUnsupported.
+type ProblemsError struct {
+	Problems []Problem
+}
+
+// Error lists the problems, one per line after the first.
+func (e *ProblemsError) Error() string {
+	var b strings.Builder
+	if len(e.Problems) == 1 {
+		b.WriteString("1 problem:")
+	} else {
+		fmt.Fprintf(&b, "%d problems:", len(e.Problems))
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "line %d, ", p.Line)
+		}
+		fmt.Fprintf(&b, "%s: %s", p.Pointer, p.Message)
+	}
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrUnsupported) true.
+func (e *ProblemsError) Unwrap() error { return ErrUnsupported }
+
+// Document is a parsed AsyncAPI document.
+type Document struct {
+	root  map[string]any
+	lines *yaml.Node
+}
+
+// Parse parses an AsyncAPI 2.x document, YAML or JSON.
+func Parse(doc []byte) (*Document, error) {
+	raw, err := sigsyaml.YAMLToJSON(doc)
 	if err != nil {
 		return nil, fmt.Errorf("specschema: parse document: %w", err)
 	}
@@ -47,26 +84,293 @@ func PayloadSchemas(doc []byte) (map[string][]byte, error) {
 	if err := dec.Decode(&root); err != nil {
 		return nil, fmt.Errorf("specschema: parse document: %w", err)
 	}
-	if v, _ := root["asyncapi"].(string); !strings.HasPrefix(v, "2.") {
-		return nil, fmt.Errorf("%w: asyncapi version %q (want 2.x)", ErrUnsupported, root["asyncapi"])
+	d := &Document{root: root}
+	var node yaml.Node
+	if yaml.Unmarshal(doc, &node) == nil && len(node.Content) == 1 {
+		d.lines = node.Content[0]
 	}
+	if v, _ := root["asyncapi"].(string); !strings.HasPrefix(v, "2.") {
+		return nil, d.problems(Problem{Pointer: "#/asyncapi", Message: fmt.Sprintf("asyncapi version %v: only 2.x is supported", root["asyncapi"])})
+	}
+	return d, nil
+}
 
-	channels, _ := root["channels"].(map[string]any)
-	out := make(map[string][]byte, len(channels))
+// Line returns the line of the value at pointer ("#/channels/~1webhook"),
+// or 0 when it is unknown.
+func (d *Document) Line(pointer string) int {
+	n := d.lines
+	if n == nil {
+		return 0
+	}
+	ptr, _ := strings.CutPrefix(pointer, "#")
+	line := n.Line
+	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
+		if ptr == "" {
+			break
+		}
+		tok = unescapeToken.Replace(tok)
+		switch n.Kind {
+		case yaml.MappingNode:
+			var key, next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == tok {
+					key, next = n.Content[i], n.Content[i+1]
+				}
+			}
+			if next == nil {
+				return n.Line
+			}
+			// A key's value may start on the next line: the key's line is
+			// the place's.
+			n = next
+			line = key.Line
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return n.Line
+			}
+			n = n.Content[i]
+			line = n.Line
+		default:
+			return n.Line
+		}
+	}
+	return line
+}
+
+// problems returns a *ProblemsError of ps, with their lines.
+func (d *Document) problems(ps ...Problem) error {
+	for i := range ps {
+		ps[i].Line = d.Line(ps[i].Pointer)
+	}
+	return &ProblemsError{Problems: ps}
+}
+
+// Receiver is the channel an application receives on, as the generator
+// needs it.
+type Receiver struct {
+	Channel     string // the channel name, "/webhook"
+	Pointer     string // its place in the document
+	OperationID string // the publish operation's operationId
+	Summary     string // the operation's summary
+	Description string // the operation's (or else the channel's) description
+
+	// PayloadName is the name of the components/schemas entry the payload
+	// refers to, "" when it is written inline.
+	PayloadName string
+	// Schema is the payloads' self-contained draft-07 JSON Schema.
+	Schema []byte
+
+	Title   string // info.title
+	Version string // info.version
+}
+
+// ReceiverOf returns the one channel the document's application receives
+// on (a channel with a publish operation, in AsyncAPI 2 terms), with its
+// payload schema. The operation's message may be a message object, a $ref
+// to one, or a oneOf of those, as long as every message has the same payload
+// (the job events do: they share one payload and are told apart by a
+// field). Anything else the generator does not support yet (a second
+// receiving channel, messages with different payloads) is a *ProblemsError
+// that lists every problem in the document, not only the first.
+func (d *Document) ReceiverOf() (*Receiver, error) {
+	var problems []Problem
+	var found []*Receiver
+	channels, _ := d.root["channels"].(map[string]any)
 	for _, name := range slices.Sorted(maps.Keys(channels)) {
 		channel, _ := channels[name].(map[string]any)
 		op, _ := channel["publish"].(map[string]any)
 		if op == nil {
 			continue
 		}
-		r := resolver{root: root}
-		msg, err := r.inline(op["message"], "#/channels/"+name+"/publish/message")
-		if err != nil {
-			return nil, err
+		at := "#/channels/" + escapeToken.Replace(name)
+		if len(found) > 0 {
+			problems = append(problems, Problem{Pointer: at + "/publish", Message: fmt.Sprintf(
+				"a second receiving channel (after %q); mjhook-gen supports exactly one channel with a publish operation", found[0].Channel)})
+			continue
 		}
-		schema, err := payloadOf(msg, name)
+		r := &Receiver{Channel: name, Pointer: at}
+		r.OperationID, _ = op["operationId"].(string)
+		r.Summary, _ = op["summary"].(string)
+		r.Description, _ = op["description"].(string)
+		if r.Description == "" {
+			r.Description, _ = channel["description"].(string)
+		}
+		schema, payloadName, ps := d.payload(op["message"], at+"/publish/message")
+		problems = append(problems, ps...)
+		r.PayloadName, r.Schema = payloadName, schema
+		found = append(found, r)
+	}
+	if len(found) == 0 {
+		problems = append(problems, Problem{Pointer: "#/channels", Message: "no channel has a publish operation (the messages the application receives)"})
+	}
+	if len(problems) > 0 {
+		return nil, d.problems(problems...)
+	}
+	info, _ := d.root["info"].(map[string]any)
+	found[0].Title, _ = info["title"].(string)
+	found[0].Version, _ = info["version"].(string)
+	if v, ok := info["version"].(json.Number); ok {
+		found[0].Version = string(v)
+	}
+	return found[0], nil
+}
+
+// payload returns the inlined payload schema that every alternative of the
+// message at at shares, and the component name it refers to.
+func (d *Document) payload(message any, at string) ([]byte, string, []Problem) {
+	type alt struct {
+		at, name string // where the message is named, and its name
+		msgAt    string // where the message object itself is
+		msg      map[string]any
+	}
+	var alts []alt
+	var problems []Problem
+	resolve := func(v any, at string) (alt, bool) {
+		m, _ := v.(map[string]any)
+		if ref, ok := m["$ref"].(string); ok {
+			target, err := lookup(d.root, ref)
+			tm, isMap := target.(map[string]any)
+			if err != nil || !isMap {
+				problems = append(problems, Problem{Pointer: at, Message: fmt.Sprintf("message $ref %q does not resolve to a message object", ref)})
+				return alt{}, false
+			}
+			name, _ := strings.CutPrefix(ref, "#/components/messages/")
+			return alt{at: at, name: name, msgAt: ref, msg: tm}, true
+		}
+		if m == nil {
+			problems = append(problems, Problem{Pointer: at, Message: "not a message object"})
+			return alt{}, false
+		}
+		name, _ := m["name"].(string)
+		return alt{at: at, name: name, msgAt: at, msg: m}, true
+	}
+	top, ok := resolve(message, at)
+	if !ok {
+		return nil, "", problems
+	}
+	if oneOf, isList := top.msg["oneOf"].([]any); isList {
+		for i, v := range oneOf {
+			if a, ok := resolve(v, fmt.Sprintf("%s/oneOf/%d", at, i)); ok {
+				if _, nested := a.msg["oneOf"]; nested {
+					problems = append(problems, Problem{Pointer: a.at, Message: "a oneOf inside a oneOf of messages; list the messages in one oneOf"})
+					continue
+				}
+				alts = append(alts, a)
+			}
+		}
+		if len(oneOf) == 0 {
+			problems = append(problems, Problem{Pointer: at + "/oneOf", Message: "an empty oneOf of messages"})
+		}
+	} else {
+		alts = append(alts, top)
+	}
+
+	var first []byte
+	var firstAlt alt
+	var payloadName string
+	for _, a := range alts {
+		p, ok := a.msg["payload"]
+		if !ok {
+			problems = append(problems, Problem{Pointer: a.at, Message: messageName(a.name) + "has no payload schema"})
+			continue
+		}
+		payloadAt := a.msgAt + "/payload"
+		r := resolver{root: d.root, definitions: map[string]any{}}
+		inlined, err := r.inline(p, payloadAt)
 		if err != nil {
-			return nil, err
+			problems = append(problems, Problem{Pointer: r.errAt, Message: err.Error()})
+			continue
+		}
+		schema, _ := inlined.(map[string]any)
+		if schema == nil {
+			// A boolean schema: true accepts anything, false nothing.
+			schema = map[string]any{}
+			if inlined == false {
+				schema["not"] = map[string]any{}
+			}
+		}
+		if len(r.definitions) > 0 {
+			schema["definitions"] = r.definitions
+		}
+		schema["$schema"] = Draft07
+		b, err := json.MarshalIndent(schema, "", "  ")
+		if err != nil {
+			problems = append(problems, Problem{Pointer: payloadAt, Message: err.Error()})
+			continue
+		}
+		b = append(b, '\n')
+		if first == nil {
+			first, firstAlt = b, a
+			if ref := refOf(p); ref != "" {
+				payloadName, _ = strings.CutPrefix(ref, "#/components/schemas/")
+				if strings.Contains(payloadName, "/") {
+					payloadName = ""
+				}
+			}
+			continue
+		}
+		if !bytes.Equal(b, first) {
+			problems = append(problems, Problem{Pointer: a.at, Message: fmt.Sprintf(
+				"%shas a different payload from %s(%s); mjhook-gen supports messages of one channel that share one payload schema",
+				messageName(a.name), messageName(firstAlt.name), firstAlt.at)})
+		}
+	}
+	return first, payloadName, problems
+}
+
+func messageName(name string) string {
+	if name == "" {
+		return "the message "
+	}
+	return "message " + name + " "
+}
+
+func refOf(v any) string {
+	m, _ := v.(map[string]any)
+	ref, _ := m["$ref"].(string)
+	return ref
+}
+
+// PayloadSchemas returns, for every channel that has a publish operation (the
+// messages the application receives, in AsyncAPI 2 terms), the JSON Schema
+// that its payloads must satisfy, keyed by channel name.
+//
+// Every $ref is inlined, so each schema stands alone (a recursive one is
+// kept, pointing into the schema's own "definitions"). When the operation's
+// message is a oneOf of several messages whose payload schemas differ, the
+// result is their anyOf: a payload is valid when it is valid for at least one
+// of the messages (oneOf would reject a payload that two messages share).
+// The output is indented JSON with sorted keys, byte-identical for the same
+// input.
+func PayloadSchemas(doc []byte) (map[string][]byte, error) {
+	d, err := Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	channels, _ := d.root["channels"].(map[string]any)
+	out := make(map[string][]byte, len(channels))
+	var problems []Problem
+	for _, name := range slices.Sorted(maps.Keys(channels)) {
+		channel, _ := channels[name].(map[string]any)
+		op, _ := channel["publish"].(map[string]any)
+		if op == nil {
+			continue
+		}
+		at := "#/channels/" + escapeToken.Replace(name) + "/publish/message"
+		r := resolver{root: d.root, definitions: map[string]any{}}
+		msg, err := r.inline(op["message"], at)
+		if err != nil {
+			problems = append(problems, Problem{Pointer: r.errAt, Message: err.Error()})
+			continue
+		}
+		schema, err := payloadOf(msg)
+		if err != nil {
+			problems = append(problems, Problem{Pointer: at, Message: err.Error()})
+			continue
+		}
+		if len(r.definitions) > 0 {
+			schema["definitions"] = r.definitions
 		}
 		schema["$schema"] = Draft07
 		b, err := json.MarshalIndent(schema, "", "  ")
@@ -75,8 +379,11 @@ func PayloadSchemas(doc []byte) (map[string][]byte, error) {
 		}
 		out[name] = append(b, '\n')
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: no channel has a publish operation", ErrUnsupported)
+	if len(out) == 0 && len(problems) == 0 {
+		problems = append(problems, Problem{Pointer: "#/channels", Message: "no channel has a publish operation (the messages the application receives)"})
+	}
+	if len(problems) > 0 {
+		return nil, d.problems(problems...)
 	}
 	return out, nil
 }
@@ -89,8 +396,8 @@ func PayloadSchema(doc []byte) ([]byte, error) {
 		return nil, err
 	}
 	if len(all) != 1 {
-		return nil, fmt.Errorf("%w: %d receiving channels (%s), want exactly one",
-			ErrUnsupported, len(all), strings.Join(slices.Sorted(maps.Keys(all)), ", "))
+		return nil, &ProblemsError{Problems: []Problem{{Pointer: "#/channels", Message: fmt.Sprintf(
+			"%d receiving channels (%s), want exactly one", len(all), strings.Join(slices.Sorted(maps.Keys(all)), ", "))}}}
 	}
 	for _, s := range all {
 		return s, nil
@@ -99,13 +406,13 @@ func PayloadSchema(doc []byte) ([]byte, error) {
 }
 
 // payloadOf returns the payload schema of an inlined message object.
-func payloadOf(msg any, channel string) (map[string]any, error) {
+func payloadOf(msg any) (map[string]any, error) {
 	m, _ := msg.(map[string]any)
 	if alts, ok := m["oneOf"].([]any); ok {
 		var schemas []any
 		seen := map[string]bool{}
 		for _, alt := range alts {
-			s, err := payloadOf(alt, channel)
+			s, err := payloadOf(alt)
 			if err != nil {
 				return nil, err
 			}
@@ -117,46 +424,66 @@ func payloadOf(msg any, channel string) (map[string]any, error) {
 		}
 		switch len(schemas) {
 		case 0:
-			return nil, fmt.Errorf("%w: channel %q: empty oneOf", ErrUnsupported, channel)
+			return nil, errors.New("an empty oneOf of messages")
 		case 1:
 			return schemas[0].(map[string]any), nil
 		default:
 			return map[string]any{"anyOf": schemas}, nil
 		}
 	}
-	payload, ok := m["payload"].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: channel %q: message without a payload schema", ErrUnsupported, channel)
+	switch payload := m["payload"].(type) {
+	case map[string]any:
+		return payload, nil
+	case bool:
+		if payload {
+			return map[string]any{}, nil
+		}
+		return map[string]any{"not": map[string]any{}}, nil
 	}
-	return payload, nil
+	return nil, errors.New("a message without a payload schema")
 }
 
 // resolver inlines local $refs of one document.
 type resolver struct {
-	root  map[string]any
-	stack []string // refs being inlined, to detect cycles
+	root        map[string]any
+	stack       []string       // refs being inlined, to detect cycles
+	definitions map[string]any // recursive targets, by definitions key
+	defNames    map[string]string
+	errAt       string // where the error inline returned was found
 }
 
 // inline returns a deep copy of v with every {"$ref": "#/..."} replaced by
-// the value it points to. Keywords beside a $ref are ignored, as in draft-07.
+// the value it points to. Keywords beside a $ref are ignored, as in
+// draft-07. A $ref met again while its target is being inlined (a
+// recursive schema) stays a $ref, to "#/definitions/<name>", and its target
+// is inlined once under that name.
 func (r *resolver) inline(v any, at string) (any, error) {
 	switch v := v.(type) {
 	case map[string]any:
 		if ref, ok := v["$ref"].(string); ok {
 			if slices.Contains(r.stack, ref) {
-				return nil, fmt.Errorf("%w: recursive $ref %q at %s", ErrUnsupported, ref, at)
+				return map[string]any{"$ref": "#/definitions/" + escapeToken.Replace(r.definitionName(ref))}, nil
 			}
-			target, err := r.lookup(ref)
+			target, err := lookup(r.root, ref)
 			if err != nil {
-				return nil, fmt.Errorf("%w (at %s)", err, at)
+				r.errAt = at
+				return nil, err
 			}
 			r.stack = append(r.stack, ref)
-			defer func() { r.stack = r.stack[:len(r.stack)-1] }()
-			return r.inline(target, ref)
+			out, err := r.inline(target, ref)
+			r.stack = r.stack[:len(r.stack)-1]
+			if err != nil {
+				return nil, err
+			}
+			if name, ok := r.defNames[ref]; ok {
+				r.definitions[name] = out
+				return map[string]any{"$ref": "#/definitions/" + escapeToken.Replace(name)}, nil
+			}
+			return out, nil
 		}
 		out := make(map[string]any, len(v))
 		for k, child := range v {
-			c, err := r.inline(child, at+"/"+k)
+			c, err := r.inline(child, at+"/"+escapeToken.Replace(k))
 			if err != nil {
 				return nil, err
 			}
@@ -178,25 +505,56 @@ func (r *resolver) inline(v any, at string) (any, error) {
 	}
 }
 
-// unescapePointer decodes a JSON pointer reference token (RFC 6901).
-var unescapePointer = strings.NewReplacer("~1", "/", "~0", "~")
+// definitionName names a recursive target under "definitions": the last
+// token of its $ref, made unique.
+func (r *resolver) definitionName(ref string) string {
+	if r.defNames == nil {
+		r.defNames = map[string]string{}
+	}
+	if name, ok := r.defNames[ref]; ok {
+		return name
+	}
+	base := unescapeToken.Replace(ref[strings.LastIndex(ref, "/")+1:])
+	name := cmp.Or(base, "definition")
+	for i := 2; slices.Contains(slices.Collect(maps.Values(r.defNames)), name); i++ {
+		name = base + strconv.Itoa(i)
+	}
+	r.defNames[ref] = name
+	return name
+}
+
+var (
+	unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
+	escapeToken   = strings.NewReplacer("~", "~0", "/", "~1")
+)
 
 // lookup resolves a local JSON pointer reference such as
 // "#/components/schemas/JobWebhookPayload".
-func (r *resolver) lookup(ref string) (any, error) {
-	ptr, ok := strings.CutPrefix(ref, "#/")
+func lookup(root map[string]any, ref string) (any, error) {
+	ptr, ok := strings.CutPrefix(ref, "#")
 	if !ok {
-		return nil, fmt.Errorf("%w: $ref %q is not local to the document", ErrUnsupported, ref)
+		return nil, fmt.Errorf("$ref %q is not local to the document", ref)
 	}
-	var cur any = r.root
-	for _, tok := range strings.Split(ptr, "/") {
-		tok = unescapePointer.Replace(tok)
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%w: $ref %q does not resolve", ErrUnsupported, ref)
-		}
-		if cur, ok = m[tok]; !ok {
-			return nil, fmt.Errorf("%w: $ref %q does not resolve", ErrUnsupported, ref)
+	var cur any = root
+	if ptr == "" {
+		return cur, nil
+	}
+	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = unescapeToken.Replace(tok)
+		switch c := cur.(type) {
+		case map[string]any:
+			var ok bool
+			if cur, ok = c[tok]; !ok {
+				return nil, fmt.Errorf("$ref %q does not resolve", ref)
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, fmt.Errorf("$ref %q does not resolve", ref)
+			}
+			cur = c[i]
+		default:
+			return nil, fmt.Errorf("$ref %q does not resolve", ref)
 		}
 	}
 	return cur, nil

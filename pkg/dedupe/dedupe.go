@@ -15,7 +15,7 @@
 // # The key
 //
 // An event's key is its identity: job_id, event, status and progress (see
-// [Key]). Byte-identical retries always share it, and so does a retry the
+// [webhook.EventKey]). Byte-identical retries always share it, and so does a retry the
 // sender re-serialized, with another timestamp or another key order. Two
 // events of one job that differ only elsewhere (say, two job.progress at 40 %
 // with different timestamps) are one event to this package.
@@ -23,10 +23,9 @@ package dedupe
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 // A Store remembers the keys of handled events. Implementations must be
@@ -45,18 +44,7 @@ type Store interface {
 	Release(key string)
 }
 
-// Key returns the deduplication key of an event: job_id, event, status and
-// progress ("-" when absent), separated by NUL bytes, which none of them
-// can hold unescaped.
-func Key(p gen.JobWebhookPayloadSchema) string {
-	progress := "-"
-	if p.Progress != nil {
-		progress = strconv.FormatInt(*p.Progress, 10)
-	}
-	return strings.Join([]string{p.JobId, string(p.Event), string(p.Status), progress}, "\x00")
-}
-
-// Options tune New. The zero value means the defaults.
+// Options tune New. A nil *Options, like the zero value, means the defaults.
 type Options struct {
 	// Store keeps the keys; nil means NewMemoryStore(nil).
 	Store Store
@@ -88,12 +76,13 @@ func New(next gen.AppSubscriber, opts *Options) *Subscriber {
 
 // ReceiveJobStatusEvent delivers msg unless its key was handled before.
 func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMessage) (err error) {
-	key := Key(msg.Payload)
+	key := webhook.EventKey(&msg.Payload)
 	deliver, err := s.store.Acquire(ctx, key)
 	if err != nil {
 		return err
 	}
 	if !deliver {
+		webhook.SetOutcome(ctx, "duplicate")
 		if s.onDuplicate != nil {
 			s.onDuplicate(ctx, msg)
 		}

@@ -42,7 +42,7 @@ func (c *counter) ReceiveJobStatusEvent(ctx context.Context, _ gen.WebhookMessag
 	return nil
 }
 
-func msg(p gen.JobWebhookPayloadSchema) gen.WebhookMessage { return gen.WebhookMessage{Payload: p} }
+func msg(p gen.JobWebhookPayload) gen.WebhookMessage { return gen.WebhookMessage{Payload: p} }
 
 func TestDuplicateIsAcknowledgedNotDelivered(t *testing.T) {
 	t.Parallel()
@@ -206,7 +206,7 @@ func TestMemoryStoreStaysFlat(t *testing.T) {
 	p := webhooktest.Progress("", 50)
 	heapAfter := func(n int, base int) uint64 {
 		for i := range n {
-			p.JobId = strconv.Itoa(base + i)
+			p.JobID = strconv.Itoa(base + i)
 			require.NoError(t, sub.ReceiveJobStatusEvent(context.Background(), msg(p)))
 		}
 		runtime.GC()
@@ -220,16 +220,8 @@ func TestMemoryStoreStaysFlat(t *testing.T) {
 	assert.Equal(t, bound, store.Len())
 	assert.Less(t, later, first+4<<20, "heap grew from %d to %d bytes", first, later)
 
-	p.JobId = strconv.Itoa(219_999) // among the last thousand: still known
+	p.JobID = strconv.Itoa(219_999) // among the last thousand: still known
 	before := store.Len()
 	require.NoError(t, sub.ReceiveJobStatusEvent(context.Background(), msg(p)))
 	assert.Equal(t, before, store.Len())
-}
-
-func TestKey(t *testing.T) {
-	t.Parallel()
-	p := webhooktest.Progress("3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c", 40)
-	assert.Equal(t, "3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c\x00job.progress\x00in_progress\x0040", dedupe.Key(p))
-	p.Progress = nil
-	assert.Equal(t, "3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c\x00job.progress\x00in_progress\x00-", dedupe.Key(p))
 }

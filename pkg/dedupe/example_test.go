@@ -25,7 +25,7 @@ func ExampleNew() {
 	event := webhooktest.Progress("3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c", 40)
 	retry := event
 	retry.Timestamp = event.Timestamp.Add(5 * time.Second)
-	for _, p := range []gen.JobWebhookPayloadSchema{event, retry} {
+	for _, p := range []gen.JobWebhookPayload{event, retry} {
 		_ = sub.ReceiveJobStatusEvent(context.Background(), gen.WebhookMessage{Payload: p})
 	}
 	// Output:

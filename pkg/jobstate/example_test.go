@@ -26,7 +26,7 @@ func ExampleNew() {
 	})
 
 	id := "3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c"
-	for _, p := range []gen.JobWebhookPayloadSchema{
+	for _, p := range []gen.JobWebhookPayload{
 		webhooktest.Progress(id, 20), webhooktest.Completed(id, 4), webhooktest.Progress(id, 40),
 	} {
 		_ = sub.ReceiveJobStatusEvent(context.Background(), gen.WebhookMessage{Payload: p})

@@ -5,11 +5,26 @@
 //
 //	sub := jobstate.New(mySubscriber, nil)
 //
-// An event is stale, and dropped, when its job already had a terminal event
-// (job.completed, job.failed, job.cancelled), when its status goes back
-// (in_progress, then pending), or when its progress is lower than one
-// already handled. A dropped event is acknowledged (the Handler answers
-// 2xx: retrying cannot help) and reported to Options.OnDrop and the logger.
+// # The rules
+//
+// Only what is provably stale is dropped. For each event, the first row
+// that matches decides; the job's state is what the subscriber handled
+// successfully for it (a terminal event is job.completed, job.failed or
+// job.cancelled, or a status completed, failed or cancelled; a known event
+// or status is one of those, job.progress, pending or in_progress):
+//
+//	#  the event                                        the job                          verdict
+//	1  any                                              no event handled (or forgotten)  deliver
+//	2  any                                              had a terminal event             drop: the job already finished
+//	3  terminal                                         not finished                     deliver, whatever its progress or status
+//	4  an event or status jobstate does not know        not finished                     deliver (a new value in the spec)
+//	5  status pending                                   had in_progress                  drop: status went back
+//	6  progress lower than the highest handled          not finished                     drop: progress went back
+//	7  anything else (equal or higher progress, none)   not finished                     deliver
+//
+// A dropped event is acknowledged (the Handler answers 2xx: retrying cannot
+// help), reported to Options.OnDrop and the logger, and recorded as the
+// delivery's outcome "stale" (webhook.SetOutcome).
 //
 // Events of one job are handled one at a time, in arrival order; jobs run
 // in parallel. A job's state moves only when the subscriber succeeded, so a
@@ -30,6 +45,7 @@ import (
 	"time"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 // Defaults of Options.
@@ -39,7 +55,7 @@ const (
 	DefaultIdleTTL     = 24 * time.Hour
 )
 
-// Options tune New. The zero value means the defaults.
+// Options tune New. A nil *Options, like the zero value, means the defaults.
 type Options struct {
 	MaxJobs     int           // jobs tracked at most; 0 means DefaultMaxJobs
 	TerminalTTL time.Duration // how long a finished job is remembered; 0 means DefaultTerminalTTL
@@ -73,7 +89,8 @@ type job struct {
 	expires time.Time
 
 	seen     bool
-	rank     int   // 0 pending, 1 in progress, 2 finished
+	running  bool  // an in_progress event was handled
+	finished bool  // a terminal event was handled
 	progress int64 // highest handled, -1 if none
 	last     gen.Event
 }
@@ -106,7 +123,7 @@ func New(next gen.AppSubscriber, opts *Options) *Subscriber {
 
 // ReceiveJobStatusEvent delivers msg unless it is stale.
 func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMessage) error {
-	j := s.enter(msg.Payload.JobId)
+	j := s.enter(msg.Payload.GetJobID())
 	defer s.leave(j)
 	select {
 	case j.sem <- struct{}{}:
@@ -115,10 +132,11 @@ func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookM
 		return ctx.Err()
 	}
 
-	p := msg.Payload
-	if reason := j.stale(p); reason != "" {
+	p := &msg.Payload
+	if _, reason := j.verdict(p); reason != "" {
+		webhook.SetOutcome(ctx, "stale")
 		s.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "jobstate: dropped stale event",
-			slog.String("job_id", p.JobId), slog.String("event", string(p.Event)), slog.String("reason", reason))
+			slog.String("job_id", p.GetJobID()), slog.String("event", string(p.GetEvent())), slog.String("reason", reason))
 		if s.opts.OnDrop != nil {
 			s.opts.OnDrop(ctx, msg, reason)
 		}
@@ -129,7 +147,7 @@ func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookM
 	}
 	j.advance(p)
 	ttl := s.opts.IdleTTL
-	if j.rank == rankFinished {
+	if j.finished {
 		ttl = s.opts.TerminalTTL
 	}
 	s.mu.Lock()
@@ -190,55 +208,60 @@ func (s *Subscriber) evict(now time.Time) {
 	}
 }
 
+// verdict applies the rules of the package documentation to p: it returns
+// the number of the row that decided and, for a drop, the reason.
+func (j *job) verdict(p *gen.JobWebhookPayload) (row int, reason string) {
+	status, known := statusRank[p.GetStatus()]
+	_, knownEvent := events[p.GetEvent()]
+	switch {
+	case !j.seen:
+		return 1, ""
+	case j.finished:
+		return 2, fmt.Sprintf("the job already finished with %s", j.last)
+	case terminal(p):
+		return 3, ""
+	case !known || !knownEvent:
+		return 4, ""
+	case status == rankPending && j.running:
+		return 5, fmt.Sprintf("status %s after the job was in progress", p.GetStatus())
+	case p.Progress != nil && *p.Progress < j.progress:
+		return 6, fmt.Sprintf("progress %d%% after %d%%", *p.Progress, j.progress)
+	}
+	return 7, ""
+}
+
+// Ranks of the non-terminal statuses jobstate knows.
 const (
 	rankPending = iota
 	rankRunning
-	rankFinished
 )
 
-// rankOf orders a job's states; an unknown status counts as running.
-func rankOf(p gen.JobWebhookPayloadSchema) int {
-	switch {
-	case terminal(p):
-		return rankFinished
-	case p.Status == gen.StatusPending:
-		return rankPending
-	}
-	return rankRunning
+var statusRank = map[gen.Status]int{
+	gen.StatusPending: rankPending, gen.StatusInProgress: rankRunning,
+	gen.StatusCompleted: -1, gen.StatusFailed: -1, gen.StatusCancelled: -1,
 }
 
-func terminal(p gen.JobWebhookPayloadSchema) bool {
-	switch p.Event {
-	case gen.EventJobCompleted, gen.EventJobFailed, gen.EventJobCancelled:
-		return true
-	}
-	switch p.Status {
+// events are the events jobstate knows, and whether each is terminal.
+var events = map[gen.Event]bool{
+	gen.EventJobProgress: false, gen.EventJobCompleted: true, gen.EventJobFailed: true, gen.EventJobCancelled: true,
+}
+
+// terminal reports whether p ends its job: a terminal event or status.
+func terminal(p *gen.JobWebhookPayload) bool {
+	switch p.GetStatus() {
 	case gen.StatusCompleted, gen.StatusFailed, gen.StatusCancelled:
 		return true
 	}
-	return false
+	return events[p.GetEvent()]
 }
 
-// stale says why p comes too late for j, or returns "".
-func (j *job) stale(p gen.JobWebhookPayloadSchema) string {
-	switch {
-	case !j.seen:
-		return ""
-	case j.rank == rankFinished:
-		return fmt.Sprintf("the job already finished with %s", j.last)
-	case rankOf(p) < j.rank:
-		return fmt.Sprintf("status %s after the job was running", p.Status)
-	case p.Progress != nil && *p.Progress < j.progress:
-		return fmt.Sprintf("progress %d%% after %d%%", *p.Progress, j.progress)
-	}
-	return ""
-}
-
-func (j *job) advance(p gen.JobWebhookPayloadSchema) {
+// advance records that p was handled.
+func (j *job) advance(p *gen.JobWebhookPayload) {
 	j.seen = true
-	j.rank = max(j.rank, rankOf(p))
+	j.finished = j.finished || terminal(p)
+	j.running = j.running || p.GetStatus() == gen.StatusInProgress
 	if p.Progress != nil {
 		j.progress = max(j.progress, *p.Progress)
 	}
-	j.last = p.Event
+	j.last = p.GetEvent()
 }

@@ -38,7 +38,7 @@ func (s *sink) onDrop(_ context.Context, m gen.WebhookMessage, reason string) {
 	s.dropped = append(s.dropped, describe(m.Payload))
 }
 
-func describe(p gen.JobWebhookPayloadSchema) string {
+func describe(p gen.JobWebhookPayload) string {
 	d := string(p.Event) + "/" + string(p.Status)
 	if p.Progress != nil {
 		d += "/" + time.Duration(*p.Progress).String()
@@ -52,7 +52,7 @@ func newSub(s *sink, opts jobstate.Options) *jobstate.Subscriber {
 	return jobstate.New(s, &opts)
 }
 
-func deliver(t *testing.T, sub *jobstate.Subscriber, p gen.JobWebhookPayloadSchema) {
+func deliver(t *testing.T, sub *jobstate.Subscriber, p gen.JobWebhookPayload) {
 	t.Helper()
 	require.NoError(t, sub.ReceiveJobStatusEvent(context.Background(), gen.WebhookMessage{Payload: p}))
 }
@@ -62,15 +62,15 @@ func TestDropsStaleEvents(t *testing.T) {
 	id := webhooktest.NewJobID()
 	tests := []struct {
 		name    string
-		events  []gen.JobWebhookPayloadSchema
+		events  []gen.JobWebhookPayload
 		dropped int // how many of the last events are dropped
 	}{
-		{"progress after completed", []gen.JobWebhookPayloadSchema{webhooktest.Progress(id, 40), webhooktest.Completed(id, 4), webhooktest.Progress(id, 60)}, 1},
-		{"anything after failed", []gen.JobWebhookPayloadSchema{webhooktest.Failed(id, "x", "y"), webhooktest.Completed(id, 4), webhooktest.Cancelled(id)}, 2},
-		{"lower progress", []gen.JobWebhookPayloadSchema{webhooktest.Progress(id, 60), webhooktest.Progress(id, 40)}, 1},
-		{"pending after in_progress", []gen.JobWebhookPayloadSchema{webhooktest.Progress(id, 10), webhooktest.Progress(id, 0)}, 1},
-		{"rising progress passes", []gen.JobWebhookPayloadSchema{webhooktest.Progress(id, 0), webhooktest.Progress(id, 10), webhooktest.Progress(id, 90), webhooktest.Completed(id, 4)}, 0},
-		{"same progress passes (dedupe's job)", []gen.JobWebhookPayloadSchema{webhooktest.Progress(id, 40), webhooktest.Progress(id, 40)}, 0},
+		{"progress after completed", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), webhooktest.Completed(id, 4), webhooktest.Progress(id, 60)}, 1},
+		{"anything after failed", []gen.JobWebhookPayload{webhooktest.Failed(id, "x", "y"), webhooktest.Completed(id, 4), webhooktest.Cancelled(id)}, 2},
+		{"lower progress", []gen.JobWebhookPayload{webhooktest.Progress(id, 60), webhooktest.Progress(id, 40)}, 1},
+		{"pending after in_progress", []gen.JobWebhookPayload{webhooktest.Progress(id, 10), webhooktest.Progress(id, 0)}, 1},
+		{"rising progress passes", []gen.JobWebhookPayload{webhooktest.Progress(id, 0), webhooktest.Progress(id, 10), webhooktest.Progress(id, 90), webhooktest.Completed(id, 4)}, 0},
+		{"same progress passes (dedupe's job)", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), webhooktest.Progress(id, 40)}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,7 +140,7 @@ func TestEventsOfAJobAreSerialised(t *testing.T) {
 		}), &jobstate.Options{Logger: slog.New(slog.DiscardHandler)})
 		id := webhooktest.NewJobID()
 		var wg sync.WaitGroup
-		for _, p := range []gen.JobWebhookPayloadSchema{webhooktest.Completed(id, 4), webhooktest.Progress(id, 40)} {
+		for _, p := range []gen.JobWebhookPayload{webhooktest.Completed(id, 4), webhooktest.Progress(id, 40)} {
 			wg.Go(func() { _ = sub.ReceiveJobStatusEvent(context.Background(), gen.WebhookMessage{Payload: p}) })
 		}
 		wg.Wait()

@@ -22,7 +22,7 @@
 //     survives a crash or restart of the edge and of the NATS server.
 //   - The same event published twice within Config.DuplicateWindow, by any
 //     edge replica, is stored once: its Nats-Msg-Id is its identity (see
-//     MsgID).
+//     webhook.EventKey).
 //   - Each event is handled by one worker at a time. A worker that fails
 //     (error or panic) has it redelivered after Config.RetryDelay; a worker
 //     that stops or crashes without acknowledging has it redelivered after

@@ -49,8 +49,8 @@ func NewPublisher(ctx context.Context, nc *nats.Conn, cfg Config) (*Publisher, e
 // webhook.ErrUnavailable: the Handler answers 503 and the sender retries.
 func (p *Publisher) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMessage) error {
 	ctx = context.WithValue(ctx, routeKey{}, route{
-		partition: Partition(msg.Payload.JobId, p.cfg.Partitions),
-		msgID:     MsgID(msg.Payload),
+		partition: Partition(msg.Payload.GetJobID(), p.cfg.Partitions),
+		msgID:     webhook.EventKey(&msg.Payload),
 	})
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.PublishTimeout)
 	defer cancel()

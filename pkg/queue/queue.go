@@ -8,12 +8,9 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/mjhook/mjhook/gen"
 )
 
 // Defaults of Config.
@@ -84,17 +81,6 @@ func Partition(jobID string, partitions int) int {
 	h := fnv.New32a()
 	h.Write([]byte(jobID))
 	return int(h.Sum32() % uint32(partitions))
-}
-
-// MsgID returns the JetStream message ID of an event, the key of its
-// deduplication: its identity, job_id, event, status and progress, as
-// package dedupe uses it. A retry the sender re-serialized keeps it.
-func MsgID(p gen.JobWebhookPayloadSchema) string {
-	progress := "-"
-	if p.Progress != nil {
-		progress = strconv.FormatInt(*p.Progress, 10)
-	}
-	return strings.Join([]string{p.JobId, string(p.Event), string(p.Status), progress}, ":")
 }
 
 // Setup creates the work stream, the dead-letter stream and one durable

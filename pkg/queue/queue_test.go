@@ -84,14 +84,14 @@ func newSink() *sink { return &sink{jobs: map[string][]string{}} }
 func (s *sink) ReceiveJobStatusEvent(_ context.Context, m gen.WebhookMessage) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.jobs[m.Payload.JobId] = append(s.jobs[m.Payload.JobId], identity(m.Payload))
+	s.jobs[m.Payload.JobID] = append(s.jobs[m.Payload.JobID], identity(m.Payload))
 	s.count.Add(1)
 	return nil
 }
 
-func identity(p gen.JobWebhookPayloadSchema) string { return queue.MsgID(p) }
+func identity(p gen.JobWebhookPayload) string { return webhook.EventKey(&p) }
 
-func post(tb testing.TB, url string, p gen.JobWebhookPayloadSchema) int {
+func post(tb testing.TB, url string, p gen.JobWebhookPayload) int {
 	tb.Helper()
 	resp, err := http.DefaultClient.Do(webhooktest.NewSignedClientRequest(tb, url, secret, webhooktest.Marshal(tb, p)))
 	require.NoError(tb, err)
@@ -151,7 +151,7 @@ func TestEdgeAndTwoWorkersHandleEachEventOnce(t *testing.T) {
 	for _, job := range plan {
 		var want []string
 		for _, ev := range job.Events {
-			var p gen.JobWebhookPayloadSchema
+			var p gen.JobWebhookPayload
 			require.NoError(t, json.Unmarshal(ev, &p))
 			want = append(want, identity(p))
 		}
@@ -172,7 +172,7 @@ func TestStoppedWorkerEventsGoToTheOther(t *testing.T) {
 	release := make(chan struct{})
 	dying := connect(t, nc.ConnectedUrl())
 	worker(t, dying, webhook.SubscriberFunc(func(_ context.Context, m gen.WebhookMessage) error {
-		held <- m.Payload.JobId
+		held <- m.Payload.JobID
 		<-release
 		return nil
 	}), cfg)
@@ -274,9 +274,9 @@ func TestFailingWorkerDeadLetters(t *testing.T) {
 	assert.EqualValues(t, 3, calls.Load(), "tried MaxDeliveries times")
 	assert.Equal(t, "3", dead.Header.Get("Mjhook-Attempts"))
 	assert.Contains(t, dead.Header.Get("Mjhook-Error"), "always fails")
-	var stored gen.JobWebhookPayloadSchema
+	var stored gen.JobWebhookPayload
 	require.NoError(t, json.Unmarshal(dead.Data, &stored))
-	assert.Equal(t, p.JobId, stored.JobId)
+	assert.Equal(t, p.JobID, stored.JobID)
 
 	work, err := js.Stream(ctx, queue.DefaultStream)
 	require.NoError(t, err)

@@ -109,7 +109,7 @@ func (h *handler) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMess
 	h.inFlight.Add(1)
 	defer h.inFlight.Done()
 	d, _ := ctx.Value(deliveryKey{}).(delivery)
-	log := h.cfg.Logger.With(slog.String("job_id", msg.Payload.JobId), slog.String("event", string(msg.Payload.Event)),
+	log := h.cfg.Logger.With(slog.String("job_id", msg.Payload.GetJobID()), slog.String("event", string(msg.Payload.GetEvent())),
 		slog.Int("attempt", d.attempt))
 
 	err := h.call(ctx, msg)

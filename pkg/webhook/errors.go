@@ -3,9 +3,12 @@ package webhook
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/mjhook/mjhook/gen"
 )
 
 // Errors returned by the [Handler], [Verifier], [Validator] and [Parse].
@@ -56,81 +59,136 @@ var (
 	// The sender will retry.
 	ErrUnavailable = errors.New("webhook: service unavailable")
 
-	// ErrSubscriber: the subscriber returned an error. The sender will retry.
+	// ErrSubscriber: the subscriber returned an error or panicked; the
+	// error is a *SubscriberError. The sender will retry.
 	ErrSubscriber = errors.New("webhook: subscriber failed")
 
 	// ErrSubscriberPanic: the subscriber panicked; the panic was recovered.
-	// The sender will retry.
+	// The error is a *SubscriberError. The sender will retry.
 	ErrSubscriberPanic = errors.New("webhook: subscriber panicked")
 )
 
-// statuses maps each rejection to its HTTP status, in the order they are
-// tested: the first sentinel an error wraps decides.
-var statuses = []struct {
+// rejections maps each rejection to its HTTP status and its reason: the
+// short text of the "error" field of the answer's body. The reasons are a
+// wire contract: senders and tools may match them, so they never change
+// and never carry request data, causes or secrets. The first sentinel an
+// error wraps decides.
+var rejections = []struct {
 	err    error
 	status int
+	reason string
 }{
-	{ErrMethodNotAllowed, http.StatusMethodNotAllowed},
-	{ErrUnsupportedMediaType, http.StatusUnsupportedMediaType},
-	{ErrBodyTooLarge, http.StatusRequestEntityTooLarge},
-	{ErrBodyRead, http.StatusBadRequest},
-	{ErrMissingSignature, http.StatusUnauthorized},
-	{ErrInvalidSignature, http.StatusUnauthorized},
-	{ErrMalformedJSON, http.StatusBadRequest},
-	{ErrInvalidPayload, http.StatusUnprocessableEntity},
-	{ErrReplayWindow, http.StatusForbidden},
-	{ErrUnavailable, http.StatusServiceUnavailable}, // before ErrSubscriber, which wraps it
-	{ErrSubscriber, http.StatusInternalServerError},
-	{ErrSubscriberPanic, http.StatusInternalServerError},
+	{ErrMethodNotAllowed, http.StatusMethodNotAllowed, "method not allowed"},
+	{ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported media type"},
+	{ErrMissingSignature, http.StatusUnauthorized, "missing signature"},
+	{ErrInvalidSignature, http.StatusUnauthorized, "invalid signature"},
+	{ErrBodyTooLarge, http.StatusRequestEntityTooLarge, "body too large"},
+	{ErrBodyRead, http.StatusBadRequest, "body could not be read"},
+	{ErrMalformedJSON, http.StatusBadRequest, "malformed JSON"},
+	{ErrInvalidPayload, http.StatusUnprocessableEntity, "invalid payload"},
+	{ErrReplayWindow, http.StatusForbidden, "event outside the replay window"},
 }
 
-// StatusCode returns the HTTP status the Handler answers for err: the
-// table in the package documentation, 204 for nil, and 500 for an error
-// that wraps none of the package's sentinels.
+// StatusCode returns the HTTP status the Handler answers for err: 204 for
+// nil; for a *SubscriberError, 503 when it wraps ErrUnavailable and 500
+// otherwise, whatever else it wraps; the table in the package
+// documentation for the package's sentinels; and 500 for anything else.
 func StatusCode(err error) int {
 	if err == nil {
 		return http.StatusNoContent
 	}
-	for _, s := range statuses {
-		if errors.Is(err, s.err) {
-			return s.status
+	if serr := (*SubscriberError)(nil); errors.As(err, &serr) {
+		if errors.Is(serr.Err, ErrUnavailable) {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusInternalServerError
+	}
+	for _, r := range rejections {
+		if errors.Is(err, r.err) {
+			return r.status
 		}
 	}
 	return http.StatusInternalServerError
 }
 
-// reason is the short, stable text of the sentinel err wraps, for response
-// bodies: it never carries request data, wrapped causes or secrets.
-func reason(err error) string {
-	for _, s := range statuses {
-		if errors.Is(err, s.err) {
-			return strings.TrimPrefix(s.err.Error(), "webhook: ")
+// Reason returns the reason the Handler gives for err in its answer's body
+// (see rejections): "" for nil, "service unavailable" or "subscriber
+// failed" for a *SubscriberError, "internal error" for an error that wraps
+// none of the package's sentinels.
+func Reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	if serr := (*SubscriberError)(nil); errors.As(err, &serr) {
+		switch {
+		case errors.Is(serr.Err, ErrUnavailable):
+			return "service unavailable"
+		case serr.Panicked:
+			return "subscriber panicked"
+		}
+		return "subscriber failed"
+	}
+	for _, r := range rejections {
+		if errors.Is(err, r.err) {
+			return r.reason
 		}
 	}
 	return "internal error"
 }
 
-// Violation is one way a payload breaks the schema.
-type Violation struct {
-	// Pointer is the JSON Pointer (RFC 6901) of the offending value in the
-	// payload; "" is the whole payload.
-	Pointer string `json:"pointer"`
-	// Message says what is wrong with it.
-	Message string `json:"message"`
+// SubscriberError is the subscriber's failure: the error it returned, or
+// the panic it raised (recovered). The Handler answers it 500, or 503 when
+// Err wraps ErrUnavailable, whatever else Err wraps: a subscriber that
+// returns an error wrapping ErrInvalidPayload still gets its event retried,
+// since the failure is the subscriber's, not the sender's.
+//
+// errors.Is(err, ErrSubscriber) is true for every SubscriberError, and
+// errors.Is(err, ErrSubscriberPanic) for a panic.
+type SubscriberError struct {
+	Err      error // what the subscriber returned, or the panic as an error
+	Panicked bool  // the subscriber panicked
 }
 
-// ValidationError lists every violation found in a payload, sorted by
-// pointer, then message. It wraps ErrInvalidPayload.
+func (e *SubscriberError) Error() string {
+	if e.Panicked {
+		return ErrSubscriberPanic.Error() + ": " + e.Err.Error()
+	}
+	return ErrSubscriber.Error() + ": " + e.Err.Error()
+}
+
+// Is matches ErrSubscriber, and ErrSubscriberPanic for a panic.
+func (e *SubscriberError) Is(target error) bool {
+	return target == ErrSubscriber || (e.Panicked && target == ErrSubscriberPanic)
+}
+
+// Unwrap returns the subscriber's error.
+func (e *SubscriberError) Unwrap() error { return e.Err }
+
+// Violation is one way a payload breaks the schema: its JSON pointer and
+// what is wrong with it. It is the type of package gen, where the
+// generated validator finds them.
+type Violation = gen.Violation
+
+// MaxViolations is the most violations a ValidationError lists; Total
+// counts them all.
+const MaxViolations = 100
+
+// ValidationError lists the violations found in a payload, sorted by
+// pointer, then message: all of them, or the first MaxViolations in
+// document order when there are more. It wraps ErrInvalidPayload.
 type ValidationError struct {
 	Violations []Violation
+	Total      int // how many violations there are, listed or not
 }
 
-// newValidationError sorts and de-duplicates vs into a ValidationError.
-func newValidationError(vs []Violation) *ValidationError {
+// newValidationError sorts and de-duplicates vs, of total in all, into a
+// ValidationError.
+func newValidationError(vs []Violation, total int) *ValidationError {
 	slices.SortFunc(vs, func(a, b Violation) int {
 		return cmp.Or(strings.Compare(a.Pointer, b.Pointer), strings.Compare(a.Message, b.Message))
 	})
-	return &ValidationError{Violations: slices.Compact(vs)}
+	vs = slices.Compact(vs)
+	return &ValidationError{Violations: vs, Total: max(total, len(vs))}
 }
 
 // Error lists the violations on one line.
@@ -146,6 +204,9 @@ func (e *ValidationError) Error() string {
 		b.WriteString(cmp.Or(v.Pointer, "(root)"))
 		b.WriteString(": ")
 		b.WriteString(v.Message)
+	}
+	if more := e.Total - len(e.Violations); more > 0 {
+		fmt.Fprintf(&b, "; and %d more", more)
 	}
 	return b.String()
 }

@@ -42,9 +42,9 @@ func Example_signatureFlow() {
 // Mount the handler at your webhook URL; it calls your subscriber once per
 // genuine, valid event.
 func ExampleNewHandler() {
-	completed := webhook.Router{
-		Completed: func(ctx context.Context, msg gen.WebhookMessage) error {
-			fmt.Printf("job %s: %d images\n", msg.Payload.JobId, len(msg.Payload.Result.Images))
+	completed := gen.Router{
+		JobCompleted: func(ctx context.Context, msg gen.WebhookMessage) error {
+			fmt.Printf("job %s: %d images\n", msg.Payload.JobID, len(msg.Payload.GetResult().GetImages()))
 			return nil
 		},
 	}

@@ -1,24 +1,32 @@
 package webhook
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/mjhook/mjhook/gen"
 )
 
-// DefaultMaxBodyBytes is the body limit when Options.MaxBodyBytes is zero.
-const DefaultMaxBodyBytes = 1 << 20
+// Defaults of Options.
+const (
+	// DefaultMaxBodyBytes is the body limit when Options.MaxBodyBytes is zero.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultRetryAfter is the Retry-After of a 503 when Options.RetryAfter
+	// is zero.
+	DefaultRetryAfter = 5 * time.Second
+)
 
-// Options tune a Handler. The zero value, like a nil *Options, means the
+// Options tune a Handler. A nil *Options, like the zero value, means the
 // defaults.
 type Options struct {
 	// MaxBodyBytes is the largest body accepted; longer ones are answered
@@ -48,8 +56,43 @@ type Options struct {
 	// Off by default, like MaxAge.
 	MaxSkew time.Duration
 
+	// RetryAfter is the Retry-After header of a 503 answer (the subscriber
+	// returned an error wrapping ErrUnavailable), rounded up to whole
+	// seconds. Zero means DefaultRetryAfter.
+	RetryAfter time.Duration
+
+	// OnDelivery, when set, is called once per request, accepted or not,
+	// after the answer was written, on the request's goroutine: for
+	// metrics, an inspector or an audit log. It must not keep d.Body or
+	// d.Request beyond the call without copying what it needs.
+	OnDelivery func(ctx context.Context, d *Delivery)
+
 	// Now is the clock of MaxAge and MaxSkew; nil means time.Now.
 	Now func() time.Time
+}
+
+// Delivery is what a Handler received and answered for one request, as
+// Options.OnDelivery sees it.
+type Delivery struct {
+	Request *http.Request // the request; its body was consumed
+	Body    []byte        // the raw body; nil when it was not read
+	Status  int           // the status answered
+	Err     error         // why it was not 2xx, or nil; see StatusCode
+	Reason  string        // the answer's reason, Reason(Err); "" for 2xx
+	// Outcome is, for a 2xx, "delivered", or what a subscriber wrapper
+	// reported with SetOutcome ("duplicate", "stale").
+	Outcome string
+	// Message is the decoded event; nil when the request did not get as
+	// far as decoding.
+	Message *gen.WebhookMessage
+	// Secret is the index, in the Handler's secrets, of the one the
+	// signature matched; -1 when none did (the secret itself is never
+	// exposed).
+	Secret int
+
+	Received   time.Time     // when the Handler started on the request
+	Duration   time.Duration // from Received to the answer
+	Subscriber time.Duration // time in the subscriber; 0 when it was not called
 }
 
 // A Handler receives job webhooks over HTTP and delivers the genuine, valid
@@ -60,14 +103,16 @@ type Options struct {
 // so a slow subscriber delays only its own sender. A Handler is safe for
 // concurrent use.
 type Handler struct {
-	verifier  *Verifier
-	validator *Validator
-	sub       gen.AppSubscriber
-	maxBody   int64
-	log       *slog.Logger
-	maxAge    time.Duration
-	maxSkew   time.Duration
-	now       func() time.Time
+	verifier   *Verifier
+	validator  *Validator
+	sub        gen.AppSubscriber
+	maxBody    int64
+	log        *slog.Logger
+	maxAge     time.Duration
+	maxSkew    time.Duration
+	retryAfter string
+	onDelivery func(context.Context, *Delivery)
+	now        func() time.Time
 }
 
 // NewHandler returns a Handler that accepts signatures made with any of
@@ -75,7 +120,7 @@ type Handler struct {
 // with ErrEmptySecret when secrets is empty or holds an empty string.
 func NewHandler(secrets []string, sub gen.AppSubscriber, opts *Options) (*Handler, error) {
 	if sub == nil {
-		return nil, fmt.Errorf("webhook: NewHandler: nil subscriber")
+		return nil, errors.New("webhook: NewHandler: nil subscriber")
 	}
 	verifier, err := NewVerifier(secrets...)
 	if err != nil {
@@ -85,83 +130,108 @@ func NewHandler(secrets []string, sub gen.AppSubscriber, opts *Options) (*Handle
 	if opts != nil {
 		o = *opts
 	}
-	h := &Handler{verifier: verifier, validator: o.Validator, sub: sub, maxBody: o.MaxBodyBytes, log: o.Logger,
-		maxAge: o.MaxAge, maxSkew: o.MaxSkew, now: o.Now}
-	if h.validator == nil {
-		h.validator = SpecValidator()
+	if o.Validator == nil {
+		o.Validator = SpecValidator()
 	}
-	if h.maxBody <= 0 {
-		h.maxBody = DefaultMaxBodyBytes
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if h.log == nil {
-		h.log = slog.Default()
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
-	if h.now == nil {
-		h.now = time.Now
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = DefaultRetryAfter
 	}
-	return h, nil
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Handler{
+		verifier: verifier, validator: o.Validator, sub: sub, maxBody: o.MaxBodyBytes, log: o.Logger,
+		maxAge: o.MaxAge, maxSkew: o.MaxSkew, onDelivery: o.OnDelivery, now: o.Now,
+		retryAfter: strconv.FormatInt(int64((o.RetryAfter+time.Second-1)/time.Second), 10),
+	}, nil
 }
 
 // ServeHTTP checks the request, delivers its event and answers 204, or
 // answers the status of the first check that failed.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	msg, body, err := h.receive(w, r)
-	if err == nil {
-		err = h.deliver(context.WithValue(r.Context(), rawBodyKey{}, body), msg)
+	d := Delivery{Request: r, Secret: -1, Received: time.Now()}
+	var msg gen.WebhookMessage
+	d.Err = h.receive(w, r, &d, &msg)
+	if d.Err == nil {
+		d.Message = &msg
+		ctx := NewDeliveryContext(r.Context(), d.Body)
+		start := time.Now()
+		d.Err = h.deliver(ctx, msg)
+		d.Subscriber = time.Since(start)
+		d.Outcome = cmp.Or(Outcome(ctx), "delivered")
 	}
-	status := StatusCode(err)
-	if err == nil {
+	d.Status, d.Reason = StatusCode(d.Err), Reason(d.Err)
+	if d.Err == nil {
 		h.log.LogAttrs(r.Context(), slog.LevelDebug, "webhook delivered",
-			slog.String("event", string(msg.Payload.Event)), slog.String("job_id", msg.Payload.JobId))
-		w.WriteHeader(status)
-		return
+			slog.String("event", string(msg.Payload.GetEvent())), slog.String("job_id", msg.Payload.GetJobID()))
+		w.WriteHeader(d.Status)
+	} else {
+		d.Outcome = ""
+		h.reject(w, r, &d)
 	}
+	d.Duration = time.Since(d.Received)
+	if h.onDelivery != nil {
+		h.onDelivery(r.Context(), &d)
+	}
+}
 
+// reject logs a rejection and answers it.
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, d *Delivery) {
 	level := slog.LevelWarn
-	if status >= 500 {
+	if d.Status >= 500 {
 		level = slog.LevelError
 	}
 	attrs := []slog.Attr{
-		slog.Int("status", status), slog.Any("error", err),
+		slog.Int("status", d.Status), slog.Any("error", d.Err),
 		slog.String("remote", r.RemoteAddr), slog.Int64("content_length", r.ContentLength),
 	}
-	if h.log.Enabled(r.Context(), slog.LevelDebug) && body != nil {
-		attrs = append(attrs, slog.String("body", string(body)))
+	if h.log.Enabled(r.Context(), slog.LevelDebug) && d.Body != nil {
+		attrs = append(attrs, slog.String("body", string(d.Body)))
 	}
 	h.log.LogAttrs(r.Context(), level, "webhook rejected", attrs...)
-	writeError(w, status, err)
+	if d.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", h.retryAfter)
+	}
+	writeError(w, d.Status, d.Err)
 }
 
-// receive runs the checks, in the documented order, and returns the parsed
-// message and the raw body.
-func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (gen.WebhookMessage, []byte, error) {
-	var msg gen.WebhookMessage
+// receive runs the checks, in the documented order, filling d's Body and
+// Secret and msg as it goes.
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request, d *Delivery, msg *gen.WebhookMessage) error {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return msg, nil, fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method)
+		return fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method)
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return msg, nil, fmt.Errorf("%w: %q", ErrUnsupportedMediaType, ct)
+			return fmt.Errorf("%w: %q", ErrUnsupportedMediaType, ct)
 		}
 	}
-	body, err := readBody(w, r, h.maxBody)
+	// The signature header is checked before the body is read: without a
+	// signature that can match, the body is not worth a byte of memory.
+	sigs, err := parseSignatures(r.Header.Get(SignatureHeader))
 	if err != nil {
-		return msg, nil, err
+		return err
 	}
-	if err := h.verifier.Verify(body, r.Header.Get(SignatureHeader)); err != nil {
-		return msg, body, err
+	if d.Body, err = readBody(w, r, h.maxBody); err != nil {
+		return err
 	}
-	if err := checkSyntax(body); err != nil {
-		return msg, body, err
+	if d.Secret, err = h.verifier.match(d.Body, sigs); err != nil {
+		return err
 	}
-	if err := h.validator.validateWellFormed(body); err != nil {
-		return msg, body, err
+	if err := h.validator.Validate(d.Body); err != nil {
+		return err
 	}
-	if msg, err = decode(body); err != nil {
-		return msg, body, err
+	if err := decode(d.Body, &msg.Payload); err != nil {
+		return err
 	}
-	return msg, body, h.checkWindow(msg.Payload.Timestamp)
+	return h.checkWindow(msg.Payload.GetTimestamp())
 }
 
 // checkWindow applies MaxAge and MaxSkew to an event's timestamp.
@@ -179,77 +249,108 @@ func (h *Handler) checkWindow(ts time.Time) error {
 	return nil
 }
 
-// rawBodyKey is the context key of the delivery's raw body.
-type rawBodyKey struct{}
-
-// RawBody returns the exact bytes of the body whose event is being
-// delivered with ctx, or nil outside a Handler's delivery. Subscribers use
-// it to keep, forward or fingerprint the payload as the sender signed it.
-// The slice must not be modified.
-func RawBody(ctx context.Context) []byte {
-	b, _ := ctx.Value(rawBodyKey{}).([]byte)
-	return b
-}
-
-// deliver calls the subscriber, turning an error or a panic into one that
-// wraps ErrSubscriber or ErrSubscriberPanic.
+// deliver calls the subscriber, turning an error or a panic into a
+// *SubscriberError.
 func (h *Handler) deliver(ctx context.Context, msg gen.WebhookMessage) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.LogAttrs(ctx, slog.LevelError, "webhook subscriber panicked",
 				slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-			err = fmt.Errorf("%w: %v", ErrSubscriberPanic, p)
+			err = &SubscriberError{Err: fmt.Errorf("%v", p), Panicked: true}
 		}
 	}()
 	if err := h.sub.ReceiveJobStatusEvent(ctx, msg); err != nil {
-		return fmt.Errorf("%w: %w", ErrSubscriber, err)
+		return &SubscriberError{Err: err}
 	}
 	return nil
 }
 
-// readBody reads at most limit bytes of the body, in one allocation when
-// the sender announced the length.
+// readBody reads at most limit bytes of the body. The buffer grows with
+// the bytes that arrive, whatever Content-Length announces: a sender that
+// announces a megabyte and sends nothing costs nothing.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, fmt.Errorf("%w: Content-Length %d is over the %d-byte limit", ErrBodyTooLarge, r.ContentLength, limit)
 	}
-	size := int64(512)
+	var buf bytes.Buffer
 	if r.ContentLength >= 0 {
-		size = r.ContentLength + 1 // +1 to see EOF without growing
+		buf.Grow(int(min(r.ContentLength+1, 4096))) // +1 to see EOF without growing
 	}
-	buf := make([]byte, 0, size)
-	body := http.MaxBytesReader(w, r.Body, limit)
-	for {
-		n, err := body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return nil, fmt.Errorf("%w: over the %d-byte limit", ErrBodyTooLarge, limit)
 		}
-		if err != nil {
-			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-				return nil, fmt.Errorf("%w: over the %d-byte limit", ErrBodyTooLarge, limit)
-			}
-			return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
-		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
+		return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
 	}
+	return buf.Bytes(), nil
 }
 
 // errorBody is the JSON answer to a rejected request.
 type errorBody struct {
 	Error      string      `json:"error"`
 	Violations []Violation `json:"violations,omitempty"`
+	// Total counts the violations when there are more than listed.
+	Total int `json:"total,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, status int, err error) {
-	b := errorBody{Error: reason(err)}
-	if verr := (*ValidationError)(nil); errors.As(err, &verr) {
+	b := errorBody{Error: Reason(err)}
+	if verr := (*ValidationError)(nil); errors.As(err, &verr) && StatusCode(err) == http.StatusUnprocessableEntity {
 		b.Violations = verr.Violations
+		if verr.Total > len(verr.Violations) {
+			b.Total = verr.Total
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(b)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(b)
+}
+
+// deliveryKey is the context key of a delivery's context values.
+type deliveryKey struct{}
+
+// deliveryValues are what a delivery's context carries.
+type deliveryValues struct {
+	body    []byte
+	outcome string // set by the subscriber's goroutine, read after it returned
+}
+
+// NewDeliveryContext returns a context for delivering the event of body
+// to a subscriber outside a Handler (a queue worker does this): the
+// subscriber finds body with RawBody, and wrappers report with SetOutcome.
+func NewDeliveryContext(ctx context.Context, body []byte) context.Context {
+	return context.WithValue(ctx, deliveryKey{}, &deliveryValues{body: body})
+}
+
+// RawBody returns the exact bytes of the body whose event is being
+// delivered with ctx, or nil outside a delivery. Subscribers use it to
+// keep, forward or fingerprint the payload as the sender signed it. The
+// slice must not be modified.
+func RawBody(ctx context.Context) []byte {
+	if v, ok := ctx.Value(deliveryKey{}).(*deliveryValues); ok {
+		return v.body
+	}
+	return nil
+}
+
+// SetOutcome records what a subscriber wrapper did with a delivery it
+// acknowledged without passing it on ("duplicate" for package dedupe,
+// "stale" for package jobstate), for Delivery.Outcome. Outside a delivery
+// it does nothing. It must be called before the subscriber returns.
+func SetOutcome(ctx context.Context, outcome string) {
+	if v, ok := ctx.Value(deliveryKey{}).(*deliveryValues); ok {
+		v.outcome = outcome
+	}
+}
+
+// Outcome returns what SetOutcome recorded in ctx, or "".
+func Outcome(ctx context.Context) string {
+	if v, ok := ctx.Value(deliveryKey{}).(*deliveryValues); ok {
+		return v.outcome
+	}
+	return ""
 }

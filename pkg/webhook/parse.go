@@ -1,70 +1,60 @@
 package webhook
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"strings"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
-// Parse decodes body, which must be exactly one JSON value, into the
-// generated message type. It neither verifies nor validates: run Verify and
-// Validate first for anything that comes from outside, as the Handler does.
+// Parse verifies, validates and decodes a delivery in one call, as the
+// Handler does, for events that arrive without HTTP (a queue, a file, a
+// test): header is the X-Midjourney-Signature value. It returns the same
+// errors as the Handler: ErrMissingSignature or ErrInvalidSignature,
+// ErrMalformedJSON, or a *ValidationError (ErrInvalidPayload) listing up
+// to MaxViolations violations. The body's syntax is checked once, by the
+// validator, and it is decoded once.
 //
-// It fails with ErrMalformedJSON, or with a *ValidationError when a value
-// does not fit its Go type. The schema allows a few values the Go types
-// cannot hold (a timestamp with a lowercase "t" or a leap second, an integer
-// written as 1.0 or beyond int64), so even a valid payload can fail here.
-//
-// It also fails, with a *ValidationError, when an object key differs from a
-// field's name only in letter case ("EVENT"): encoding/json would decode it
-// into that field, behind the schema's back.
-func Parse(body []byte) (gen.WebhookMessage, error) {
-	if err := checkSyntax(body); err != nil {
+// Stripe users know this call as webhook.ConstructEvent(payload, header,
+// secret); here the secrets are given once, to NewVerifier.
+func (v *Verifier) Parse(body []byte, header string) (gen.WebhookMessage, error) {
+	if err := v.Verify(body, header); err != nil {
 		return gen.WebhookMessage{}, err
 	}
-	return decode(body)
+	return Parse(body)
 }
 
-// decode decodes a syntactically valid body: with the generated decoder,
-// one pass over the bytes, or, when it gives up on something unusual, with
-// encoding/json, whose result it always equals.
-func decode(body []byte) (gen.WebhookMessage, error) {
+// Parse validates body against the spec's payload schema and decodes it
+// into the generated message type. It does not verify a signature: use
+// Verifier.Parse for anything that comes from outside.
+//
+// It fails with ErrMalformedJSON, or with a *ValidationError when body
+// breaks the schema or holds a value the Go types cannot hold (an integer
+// beyond int64); the error names the value's JSON pointer.
+func Parse(body []byte) (gen.WebhookMessage, error) {
+	return SpecValidator().Parse(body)
+}
+
+// Parse validates body against v's schema and decodes it into the
+// generated message type; see the package-level [Parse].
+func (v *Validator) Parse(body []byte) (gen.WebhookMessage, error) {
 	var msg gen.WebhookMessage
-	if gen.DecodeWebhookPayload(body, &msg.Payload) {
-		return msg, nil // it gives up on any key encoding/json would case-fold
+	if err := v.Validate(body); err != nil {
+		return msg, err
 	}
-	msg = gen.WebhookMessage{}
-	if err := json.Unmarshal(body, &msg.Payload); err != nil {
-		return gen.WebhookMessage{}, decodeError(err)
-	}
-	// encoding/json matches field names case-insensitively: a key such as
-	// "EVENT" would reach the Go value without the schema checking it.
-	if err := generatedViolations(gen.CheckWebhookPayloadKeys(body)); err != nil {
+	if err := decode(body, &msg.Payload); err != nil {
 		return gen.WebhookMessage{}, err
 	}
 	return msg, nil
 }
 
-// decodeError sorts a json.Unmarshal error into malformed JSON or a value
-// that does not fit the generated type.
-func decodeError(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), err == io.EOF:
-		return malformed(err)
-	case errors.As(err, &typ):
-		ptr := ""
-		if typ.Field != "" {
-			ptr = "/" + strings.ReplaceAll(typ.Field, ".", "/")
-		}
-		return newValidationError([]Violation{{Pointer: ptr, Message: fmt.Sprintf(
-			"cannot hold JSON %s in Go type %s", typ.Value, typ.Type)}})
-	default:
-		return newValidationError([]Violation{{Message: "does not fit the generated Go type: " + err.Error()}})
+// decode decodes a validated body with the generated decoder. Object keys
+// match field names exactly, so the Go value holds only what was
+// validated; what the Go types cannot hold is a *ValidationError.
+func decode(body []byte, p *gen.JobWebhookPayload) error {
+	err := gen.DecodeWebhookPayload(body, p)
+	if de := (*jsonvalid.DecodeError)(nil); errors.As(err, &de) {
+		return newValidationError([]Violation{{Pointer: de.Pointer, Message: de.Message}}, 1)
 	}
+	return err
 }

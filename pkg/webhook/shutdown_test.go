@@ -27,11 +27,11 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	entered, delivered := map[string]bool{}, map[string]bool{}
 	sub := webhook.SubscriberFunc(func(_ context.Context, m gen.WebhookMessage) error {
 		mu.Lock()
-		entered[m.Payload.JobId] = true
+		entered[m.Payload.JobID] = true
 		mu.Unlock()
 		time.Sleep(30 * time.Millisecond)
 		mu.Lock()
-		delivered[m.Payload.JobId] = true
+		delivered[m.Payload.JobID] = true
 		mu.Unlock()
 		return nil
 	})

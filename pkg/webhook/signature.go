@@ -81,33 +81,57 @@ func (v *Verifier) Sign(body []byte) string {
 // with "sha256=", or standard base64. Signatures are compared as bytes, in
 // constant time.
 func (v *Verifier) Verify(body []byte, header string) error {
-	var (
-		sigs [4][sha256.Size]byte // most headers hold one or two
-		got  = sigs[:0]
-		seen int
-	)
+	sigs, err := parseSignatures(header)
+	if err != nil {
+		return err
+	}
+	_, err = v.match(body, sigs)
+	return err
+}
+
+// signatures are the decoded signatures of one header; most hold one or
+// two, which fit without allocating.
+type signatures struct {
+	buf  [4][sha256.Size]byte
+	list [][sha256.Size]byte
+}
+
+// parseSignatures decodes a header's signatures. It fails with
+// ErrMissingSignature when the header holds none, and with
+// ErrInvalidSignature when none decodes: then no body can match, and the
+// Handler answers before reading it.
+func parseSignatures(header string) (*signatures, error) {
+	s := &signatures{}
+	s.list = s.buf[:0]
+	seen := 0
 	for tok := range strings.FieldsFuncSeq(header, isSignatureSeparator) {
 		seen++
 		if sig, ok := decodeSignature(tok); ok {
-			got = append(got, sig)
+			s.list = append(s.list, sig)
 		}
 	}
 	if seen == 0 {
-		return fmt.Errorf("%w: no %s header", ErrMissingSignature, SignatureHeader)
+		return nil, fmt.Errorf("%w: no %s header", ErrMissingSignature, SignatureHeader)
 	}
-	if len(got) == 0 {
-		return fmt.Errorf("%w: %d value(s), none is a hex or base64 HMAC-SHA256", ErrInvalidSignature, seen)
+	if len(s.list) == 0 {
+		return nil, fmt.Errorf("%w: %d value(s), none is a hex or base64 HMAC-SHA256", ErrInvalidSignature, seen)
 	}
+	return s, nil
+}
+
+// match returns the index of the first secret under which one of sigs
+// signs body, or fails with ErrInvalidSignature.
+func (v *Verifier) match(body []byte, sigs *signatures) (int, error) {
 	var buf [sha256.Size]byte
-	for _, key := range v.keys {
+	for i, key := range v.keys {
 		want := key.sum(buf[:0], body)
-		for i := range got {
-			if hmac.Equal(want, got[i][:]) {
-				return nil
+		for j := range sigs.list {
+			if hmac.Equal(want, sigs.list[j][:]) {
+				return i, nil
 			}
 		}
 	}
-	return fmt.Errorf("%w: %d signature(s) checked against %d secret(s)", ErrInvalidSignature, len(got), len(v.keys))
+	return -1, fmt.Errorf("%w: %d signature(s) checked against %d secret(s)", ErrInvalidSignature, len(sigs.list), len(v.keys))
 }
 
 func isSignatureSeparator(r rune) bool {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,20 +33,19 @@ const (
 )
 
 // A Validator checks payloads against a draft-07 JSON Schema, formats (uuid,
-// uri, date-time) asserted. It is safe for concurrent use.
+// uri, date-time) asserted, in one pass over the raw bytes that also checks
+// their JSON syntax and rejects a key repeated in one object. It is safe for
+// concurrent use.
 //
 // Two kinds give the same verdicts, violations and messages:
 // [SpecValidator] runs the validator generated from the spec
-// (gen.ValidateWebhookPayload), a single pass over the raw bytes that costs
-// a few microseconds; [NewValidator] compiles any schema with
+// (gen.ValidateWebhookPayload), which costs a few microseconds;
+// [NewValidator] compiles any schema with
 // github.com/santhosh-tekuri/jsonschema/v5, the reference the generated one
 // is tested against, for a schema that has not been generated (mjhook
-// validate --spec), or to opt out of the generated code.
+// validate --spec).
 type Validator struct {
-	generated func([]byte) []gen.SchemaViolation
-
-	schema *jsonschema.Schema // the reference, when generated is nil
-	doc    any                // the schema as JSON values, to name missing properties
+	check func(data []byte, limit int) ([]Violation, int, error)
 }
 
 // NewValidator compiles a draft-07 JSON Schema document with
@@ -70,10 +70,11 @@ func NewValidator(schema []byte) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webhook: schema: %w", err)
 	}
-	return &Validator{schema: compiled, doc: doc}, nil
+	r := &reference{schema: compiled, doc: doc}
+	return &Validator{check: r.check}, nil
 }
 
-var specValidator = &Validator{generated: gen.ValidateWebhookPayload}
+var specValidator = &Validator{check: gen.ValidateWebhookPayload}
 
 // SpecValidator returns the Validator generated from the spec's payload
 // schema, gen.WebhookPayloadJSONSchema: the Handler's default.
@@ -87,65 +88,76 @@ func Validate(body []byte) error {
 
 // Validate checks that body is exactly one JSON value (else ErrMalformedJSON)
 // that satisfies the schema (else a *ValidationError, which wraps
-// ErrInvalidPayload, listing every violation).
+// ErrInvalidPayload and lists up to MaxViolations violations).
 func (v *Validator) Validate(body []byte) error {
-	if v.generated != nil {
-		if err := checkSyntax(body); err != nil {
-			return err
+	vs, total, err := v.check(body, MaxViolations)
+	if err != nil {
+		return malformed(err)
+	}
+	if total > 0 {
+		return newValidationError(vs, total)
+	}
+	return nil
+}
+
+// reference validates with jsonschema/v5.
+type reference struct {
+	schema *jsonschema.Schema
+	doc    any // the schema as JSON values, to name missing properties
+}
+
+func (r *reference) check(body []byte, limit int) ([]Violation, int, error) {
+	// Duplicate keys, which v5 cannot see (it reads decoded values), and
+	// the limits, which keep v5 away from pathological numbers and depth.
+	var vs []Violation
+	if _, err := jsonvalid.Validate(&jsonvalid.Schema{}, body, 0, func(p, m string) {
+		vs = append(vs, Violation{Pointer: p, Message: m})
+	}); err != nil {
+		return nil, 0, err
+	}
+	limited := slices.ContainsFunc(vs, func(v Violation) bool { return v.Message != "duplicate key" })
+	if !limited {
+		value, err := decodeJSON(body)
+		if err != nil {
+			return nil, 0, err
+		}
+		var verr *ValidationError
+		if err := r.validateValue(value); errors.As(err, &verr) {
+			vs = append(vs, verr.Violations...)
+		} else if err != nil {
+			return nil, 0, err
 		}
 	}
-	return v.validateWellFormed(body)
-}
-
-// validateWellFormed is Validate for a body known to be exactly one
-// syntactically valid JSON value.
-func (v *Validator) validateWellFormed(body []byte) error {
-	if v.generated != nil {
-		return generatedViolations(v.generated(body))
+	if limit > 0 && len(vs) > limit {
+		return vs[:limit], len(vs), nil
 	}
-	value, err := decodeJSON(body)
-	if err != nil {
-		return err
-	}
-	return v.validateValue(value)
-}
-
-// generatedViolations turns what generated code found into nil or a
-// *ValidationError.
-func generatedViolations(found []gen.SchemaViolation) error {
-	if len(found) == 0 {
-		return nil
-	}
-	vs := make([]Violation, len(found))
-	for i, f := range found {
-		vs[i] = Violation(f)
-	}
-	return newValidationError(vs)
+	return vs, len(vs), nil
 }
 
 // validateValue checks a value decoded by decodeJSON with jsonschema/v5.
-func (v *Validator) validateValue(value any) (err error) {
+func (v *reference) validateValue(value any) (err error) {
 	if vs := checkLimits(value); len(vs) > 0 {
-		return newValidationError(vs)
+		return newValidationError(vs, len(vs))
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			err = newValidationError([]Violation{{Message: fmt.Sprintf("payload could not be validated: %v", p)}})
+			err = newValidationError([]Violation{{Message: fmt.Sprintf("payload could not be validated: %v", p)}}, 1)
 		}
 	}()
 	err = v.schema.Validate(value)
 	var verr *jsonschema.ValidationError
 	if errors.As(err, &verr) {
-		return newValidationError(v.violations(value, verr, nil))
+		vs := v.violations(value, verr, nil)
+		return newValidationError(vs, len(vs))
 	}
 	if err != nil {
-		return newValidationError([]Violation{{Message: err.Error()}})
+		return newValidationError([]Violation{{Message: err.Error()}}, 1)
 	}
 	return nil
 }
 
 // violations flattens the leaves of a jsonschema/v5 error tree.
-func (v *Validator) violations(value any, e *jsonschema.ValidationError, out []Violation) []Violation {
+func (v *reference) violations(value any, e *jsonschema.ValidationError, out []Violation) []Violation {
 	if len(e.Causes) > 0 {
 		for _, c := range e.Causes {
 			out = v.violations(value, c, out)
@@ -169,7 +181,7 @@ func (v *Validator) violations(value any, e *jsonschema.ValidationError, out []V
 
 // missing lists the properties a "required" keyword wants that the object
 // at ptr lacks, so that each is reported at its own pointer.
-func (v *Validator) missing(value any, ptr, keyword string) []string {
+func (v *reference) missing(value any, ptr, keyword string) []string {
 	kw, ok := resolvePointer(v.doc, keyword)
 	obj, ok2 := resolvePointer(value, ptr)
 	required, ok3 := kw.([]any)
@@ -239,16 +251,6 @@ func decodeJSON(body []byte) (any, error) {
 	return v, nil
 }
 
-// checkSyntax fails with ErrMalformedJSON unless body is exactly one
-// syntactically valid JSON value; only a failure decodes, for the details.
-func checkSyntax(body []byte) error {
-	if json.Valid(body) {
-		return nil
-	}
-	_, err := decodeJSON(body)
-	return err
-}
-
 // noTrailingData fails unless dec has nothing but white space left.
 func noTrailingData(dec *json.Decoder) error {
 	if _, err := dec.Token(); err != io.EOF {
@@ -257,8 +259,11 @@ func noTrailingData(dec *json.Decoder) error {
 	return nil
 }
 
-// malformed wraps a decoding error as ErrMalformedJSON.
+// malformed wraps a syntax error as ErrMalformedJSON.
 func malformed(err error) error {
+	if errors.Is(err, ErrMalformedJSON) {
+		return err
+	}
 	if err == io.EOF {
 		return fmt.Errorf("%w: empty body", ErrMalformedJSON)
 	}

@@ -2,13 +2,12 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/format"
 	"go/parser"
 	"go/token"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -18,13 +17,6 @@ import (
 	"strings"
 	"sync"
 
-	asyncapiparser "github.com/lerenn/asyncapi-codegen/pkg/asyncapi/parser"
-	asyncapiv2 "github.com/lerenn/asyncapi-codegen/pkg/asyncapi/v2"
-	"github.com/lerenn/asyncapi-codegen/pkg/codegen/generators/v2"
-	"github.com/lerenn/asyncapi-codegen/pkg/codegen/options"
-	"github.com/lerenn/asyncapi-codegen/pkg/utils/template"
-	"golang.org/x/tools/imports"
-
 	"github.com/mjhook/mjhook/internal/specschema"
 )
 
@@ -33,6 +25,7 @@ type config struct {
 	specPath string // AsyncAPI document
 	outDir   string // where the *.gen.go files go
 	pkg      string // package clause of the generated files
+	routeBy  string // payload property Router routes by; "" for no Router
 }
 
 const (
@@ -40,17 +33,32 @@ const (
 	codegenModule = "github.com/lerenn/asyncapi-codegen"
 )
 
+// supported says what the generator supports, after a refusal.
+const supported = `mjhook-gen generates from an AsyncAPI 2.x document with exactly one receiving
+channel (a channel with a publish operation) whose message is a message
+object, a $ref to one, or a oneOf of those that all share one payload schema;
+the payload schema may use any draft-07 keyword. See "What the generator
+supports" in README.md.`
+
 // generate renders every file in memory first, so that a spec the generator
 // refuses leaves the previous output untouched; then it removes the stale
-// *.gen.go files and writes the new ones.
-func generate(cfg config) error {
+// *.gen.go files and writes the new ones. Notes (what the generator chose
+// to do about the spec) go to notes.
+func generate(cfg config, notes io.Writer) error {
 	doc, err := os.ReadFile(cfg.specPath)
 	if err != nil {
 		return err
 	}
-	files, err := render(doc, cfg.pkg)
+	files, ns, err := render(doc, cfg)
 	if err != nil {
+		var perr *specschema.ProblemsError
+		if errors.As(err, &perr) {
+			return &refusal{text: describeProblems(cfg.specPath, perr), err: perr}
+		}
 		return fmt.Errorf("%s: %w", cfg.specPath, err)
+	}
+	for _, n := range ns {
+		fmt.Fprintf(notes, "mjhook-gen: %s: %s\n", cfg.specPath, n)
 	}
 	stale, err := filepath.Glob(filepath.Join(cfg.outDir, "*.gen.go"))
 	if err != nil {
@@ -69,68 +77,131 @@ func generate(cfg config) error {
 	return nil
 }
 
+// refusal is a spec the generator refused, described for its author.
+type refusal struct {
+	text string
+	err  error
+}
+
+func (r *refusal) Error() string { return r.text }
+func (r *refusal) Unwrap() error { return r.err }
+
+// describeProblems lists every problem of the spec, each as file:line and
+// the JSON pointer of its place, then what is supported.
+func describeProblems(path string, perr *specschema.ProblemsError) string {
+	var b strings.Builder
+	n := len(perr.Problems)
+	fmt.Fprintf(&b, "%s: %d problem%s; nothing was generated:\n", path, n, map[bool]string{true: "", false: "s"}[n == 1])
+	for _, p := range perr.Problems {
+		loc := path
+		if p.Line > 0 {
+			loc += ":" + strconv.Itoa(p.Line)
+		}
+		fmt.Fprintf(&b, "  %s: %s: %s\n", loc, p.Pointer, p.Message)
+	}
+	b.WriteString(supported)
+	return b.String()
+}
+
 // renderMu serialises render: asyncapi-codegen keeps its naming and
 // formatting settings in package-level variables.
 var renderMu sync.Mutex
 
-// render returns the generated files, by name, for an AsyncAPI document.
-func render(doc []byte, pkg string) (map[string][]byte, error) {
+// render returns the generated files, by name, for an AsyncAPI document,
+// and the notes to print.
+func render(doc []byte, cfg config) (map[string][]byte, []string, error) {
 	renderMu.Lock()
 	defer renderMu.Unlock()
 	head := header()
+	pkg := cfg.pkg
 
-	// The schema and its validator first: refusing a keyword the generated
-	// validator does not implement is the clearest error a spec can get.
-	schemas, err := specschema.PayloadSchemas(doc)
+	spec, err := specschema.Parse(doc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	schemaSrc, err := renderSchemas(pkg, head, schemas)
+	r, err := spec.ReceiverOf()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	validatorSrc, err := renderValidators(pkg, head, schemas)
-	if err != nil {
-		return nil, err
+	channelName := goName(r.Channel)
+	rootName := goName(r.PayloadName)
+	if rootName == "" {
+		rootName = channelName + "Payload"
 	}
 
-	parsed, err := asyncapiparser.FromYAML(asyncapiparser.FromYAMLParams{Data: doc})
+	// asyncapi-codegen's declarations come first: the payload's types must
+	// not take their names.
+	codegen, api, err := renderCodegen(r, rootName, pkg, head)
+	if err != nil {
+		return nil, nil, fmt.Errorf("asyncapi-codegen: %w", err)
+	}
+	reserved, err := topLevelNames(codegen)
+	if err != nil {
+		return nil, nil, err
+	}
+	if slices.Contains(reserved, rootName) {
+		rootName += "Payload"
+		if codegen, api, err = renderCodegen(r, rootName, pkg, head); err != nil {
+			return nil, nil, fmt.Errorf("asyncapi-codegen: %w", err)
+		}
+	}
+	reserved = append(reserved, "Violation", "Router", "Validate"+channelName+"Payload",
+		"Decode"+channelName+"Payload", channelName+"PayloadJSONSchema")
+
+	m, err := newModel(r.Schema, rootName, reserved)
+	if err != nil {
+		return nil, nil, err
+	}
+	schemas := map[string][]byte{r.Channel: r.Schema}
+	files := map[string][]byte{"asyncapi.gen.go": codegen}
+	var notes []string
+	if files["schema.gen.go"], err = renderSchemas(pkg, head, schemas); err != nil {
+		return nil, nil, err
+	}
+	if files["validator.gen.go"], notes, err = renderValidators(pkg, head, schemas); err != nil {
+		return nil, nil, err
+	}
+	if files["types.gen.go"], err = renderTypes(pkg, head, m); err != nil {
+		return nil, nil, err
+	}
+	if files["decoder.gen.go"], err = renderDecoders(pkg, head, channelName, m); err != nil {
+		return nil, nil, err
+	}
+	if cfg.routeBy != "" {
+		if files["router.gen.go"], err = renderRouter(pkg, head, m, api, cfg.routeBy); err != nil {
+			return nil, nil, err
+		}
+	}
+	return files, notes, nil
+}
+
+// topLevelNames lists the names a Go file declares at top level.
+func topLevelNames(src []byte) ([]string, error) {
+	file, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := asyncapiv2.FromUnknownVersion(parsed)
-	if err != nil {
-		return nil, fmt.Errorf("only AsyncAPI 2.x is supported: %w", err)
+	var names []string
+	for _, decl := range file.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				names = append(names, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch s := spec.(type) {
+				case *ast.TypeSpec:
+					names = append(names, s.Name.Name)
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						names = append(names, n.Name)
+					}
+				}
+			}
+		}
 	}
-	if err := fixOneOfMessages(spec); err != nil {
-		return nil, err
-	}
-	enums, err := typeEnums(spec)
-	if err != nil {
-		return nil, err
-	}
-	if err := spec.Process(); err != nil {
-		return nil, err
-	}
-	types, err := renderCodegen(spec, pkg, head)
-	if err != nil {
-		return nil, fmt.Errorf("asyncapi-codegen: %w", err)
-	}
-	enumSrc, err := renderEnums(pkg, head, enums)
-	if err != nil {
-		return nil, err
-	}
-	decoderSrc, err := renderDecoders(pkg, head, types, slices.Sorted(maps.Keys(schemas)), enums)
-	if err != nil {
-		return nil, err
-	}
-	return map[string][]byte{
-		"asyncapi.gen.go":  types,
-		"decoder.gen.go":   decoderSrc,
-		"enums.gen.go":     enumSrc,
-		"schema.gen.go":    schemaSrc,
-		"validator.gen.go": validatorSrc,
-	}, nil
+	return names, nil
 }
 
 // header is the first line of every generated file. It matches Go's
@@ -151,218 +222,21 @@ func header() string {
 	return fmt.Sprintf("// Code generated by %s (%s %s). DO NOT EDIT.", generatorPath, codegenModule, version)
 }
 
-// fixOneOfMessages works around asyncapi-codegen v0.46.3 dropping the payload
-// of a channel message that is a oneOf of $ref messages, which leaves
-// WebhookMessage undeclared ("undefined: WebhookMessage"). Upstream cause, in
-// pkg/asyncapi/v2/message.go: setOneOfDependencies hands each alternative to
-// MergeWith by value, and mergeWithMessageFromReference merges the referenced
-// message into that copy, so its payload never reaches the channel message.
-//
-// When every alternative carries the same payload and headers, as the four
-// job events do, the channel message is exactly that payload: the fix gives
-// the parsed channel message the (cloned) payload and headers and drops the
-// oneOf, which then has nothing left to merge. Alternatives with different
-// payloads would need upstream's merge, which v0.46.3 cannot do correctly
-// either, so they are refused here rather than generating broken code. The
-// spec file itself is untouched.
-func fixOneOfMessages(spec *asyncapiv2.Specification) error {
-	for _, name := range slices.Sorted(maps.Keys(spec.Channels)) {
-		ch := spec.Channels[name]
-		for _, op := range []*asyncapiv2.Operation{ch.Publish, ch.Subscribe} {
-			if op == nil || len(op.Message.OneOf) == 0 {
-				continue
-			}
-			var payload, headers []byte
-			for i, alt := range op.Message.OneOf {
-				if alt.Reference != "" {
-					msgName, ok := strings.CutPrefix(alt.Reference, "#/components/messages/")
-					if alt = spec.Components.Messages[msgName]; !ok || alt == nil {
-						return fmt.Errorf("channel %q: message $ref %q does not resolve", name, op.Message.OneOf[i].Reference)
-					}
-				}
-				p, err := json.Marshal(alt.Payload)
-				if err != nil {
-					return err
-				}
-				h, err := json.Marshal(alt.Headers)
-				if err != nil {
-					return err
-				}
-				if i > 0 && (!bytes.Equal(p, payload) || !bytes.Equal(h, headers)) {
-					return fmt.Errorf("channel %q: the oneOf messages have different payloads or headers, "+
-						"which asyncapi-codegen v0.46.3 cannot generate", name)
-				}
-				payload, headers = p, h
-			}
-			var err error
-			if op.Message.Payload, err = unmarshalSchema(payload); err != nil {
-				return err
-			}
-			if op.Message.Headers, err = unmarshalSchema(headers); err != nil {
-				return err
-			}
-			op.Message.OneOf = nil
-		}
-	}
-	return nil
-}
-
-// unmarshalSchema decodes a schema marshalled by fixOneOfMessages: a fresh
-// copy that Process can name and link independently of the original.
-func unmarshalSchema(b []byte) (*asyncapiv2.Schema, error) {
-	if string(b) == "null" {
-		return nil, nil
-	}
-	s := asyncapiv2.NewSchema()
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
-}
-
-// renderCodegen runs asyncapi-codegen's v2 generator for the application,
-// user and types parts, formats the result as its CLI does, and makes it
-// deterministic.
-func renderCodegen(spec *asyncapiv2.Specification, pkg, head string) ([]byte, error) {
-	if err := template.SetConvertKeyFn("none"); err != nil {
-		return nil, err
-	}
-	if err := template.SetNamifyFn("none"); err != nil {
-		return nil, err
-	}
-	content, err := generatorv2.Generator{
-		Specification: *spec,
-		Options: options.Options{
-			PackageName: pkg,
-			Generate:    options.GeneratorOptions{Application: true, User: true, Types: true},
-		},
-	}.Generate()
-	if err != nil {
-		return nil, err
-	}
-	src, err := imports.Process("", []byte(content), &imports.Options{
-		TabWidth: 8, TabIndent: true, Comments: true, Fragment: true,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return canonicalize(src, pkg, head)
-}
-
-// schemaDocMarker starts the doc comment asyncapi-codegen writes on every
-// type generated from a schema.
-const schemaDocMarker = "is a schema from the AsyncAPI specification"
-
-// canonicalize makes asyncapi-codegen's output byte-identical from run to
-// run. Upstream cause: v0.46.3's getChildrenObjectSchemas template helper
-// (pkg/codegen/generators/v2/templates/helpers.go) lists a schema's child
-// objects by ranging over the Properties map, so nested struct types come out
-// in random order. Every run of consecutive schema types (each with the
-// methods that follow it) is sorted by type name. canonicalize also replaces
-// upstream's header, whose package comment would compete with gen's doc.go,
-// by ours.
-func canonicalize(src []byte, pkg, head string) ([]byte, error) {
-	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, "", src, parser.ParseComments)
-	if err != nil {
-		return nil, err
-	}
-	offset := func(p token.Pos) int { return fset.Position(p).Offset }
-
-	var chunks []chunk
-	for _, decl := range file.Decls {
-		start, end := offset(decl.Pos()), offset(decl.End())
-		switch d := decl.(type) {
-		case *ast.GenDecl:
-			if d.Doc != nil {
-				start = offset(d.Doc.Pos())
-			}
-			if ts, ok := d.Specs[0].(*ast.TypeSpec); ok && d.Tok == token.TYPE && len(d.Specs) == 1 &&
-				d.Doc != nil && strings.Contains(d.Doc.Text(), schemaDocMarker) {
-				chunks = append(chunks, chunk{name: ts.Name.Name, start: start, end: end})
-				continue
-			}
-		case *ast.FuncDecl:
-			if d.Doc != nil {
-				start = offset(d.Doc.Pos())
-			}
-			// A method of the schema type just before it travels with it.
-			if n := len(chunks); n > 0 && chunks[n-1].name != "" && d.Recv != nil &&
-				receiverName(d.Recv) == chunks[n-1].name {
-				chunks[n-1].end = end
-				continue
-			}
-		}
-		chunks = append(chunks, chunk{start: start, end: end})
-	}
-
-	var out bytes.Buffer
-	out.WriteString(head + "\n\npackage " + pkg + "\n\n")
-	first := len(src)
-	if len(chunks) > 0 {
-		first = chunks[0].start
-	}
-	out.Write(src[offset(file.Name.End()):first])
-	for i := 0; i < len(chunks); {
-		j := i + 1
-		for chunks[i].name != "" && j < len(chunks) && chunks[j].name != "" {
-			j++
-		}
-		run := slices.Clone(chunks[i:j])
-		slices.SortStableFunc(run, func(a, b chunk) int { return strings.Compare(a.name, b.name) })
-		for k, c := range run {
-			if k > 0 {
-				out.WriteString("\n\n")
-			}
-			out.Write(src[c.start:c.end])
-		}
-		// What separates this run from the next declaration stays as is.
-		next := len(src)
-		if j < len(chunks) {
-			next = chunks[j].start
-		}
-		out.Write(src[chunks[j-1].end:next])
-		i = j
-	}
-	return format.Source(out.Bytes())
-}
-
-// chunk is a top-level declaration of generated source, with its doc
-// comment, as a byte range.
-type chunk struct {
-	name       string // schema type name; "" for any other declaration
-	start, end int
-}
-
-// receiverName returns the type name of a method receiver.
-func receiverName(recv *ast.FieldList) string {
-	t := recv.List[0].Type
-	if star, ok := t.(*ast.StarExpr); ok {
-		t = star.X
-	}
-	if id, ok := t.(*ast.Ident); ok {
-		return id.Name
-	}
-	return ""
-}
-
-// errEnum reports an enum the generator cannot give typed constants.
-var errEnum = errors.New("enum")
-
 // renderSchemas writes one string constant per receiving channel holding the
 // JSON Schema of its payloads, as extracted by internal/specschema.
 func renderSchemas(pkg, head string, schemas map[string][]byte) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\n\npackage %s\n", head, pkg)
 	for _, channel := range slices.Sorted(maps.Keys(schemas)) {
-		name := template.Namify(channel) + "PayloadJSONSchema"
+		name := goName(channel) + "PayloadJSONSchema"
 		lit := "`" + string(schemas[channel]) + "`"
 		if bytes.ContainsRune(schemas[channel], '`') {
 			lit = strconv.Quote(string(schemas[channel]))
 		}
 		fmt.Fprintf(&b, "\n// %s is the draft-07 JSON Schema of the payloads received on the %q channel,\n"+
-			"// self-contained (every $ref inlined). Package webhook validates deliveries against it.\n"+
+			"// self-contained (every $ref inlined, but for recursive ones). Package webhook\n"+
+			"// validates deliveries against it.\n"+
 			"const %s = %s\n", name, channel, name, lit)
 	}
-	return format.Source(b.Bytes())
+	return formatSource(b.Bytes())
 }

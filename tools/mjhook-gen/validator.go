@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/lerenn/asyncapi-codegen/pkg/utils/template"
-
 	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
@@ -19,55 +17,44 @@ import (
 // keyword jsonvalid does not implement fails generation here
 // (jsonvalid.ErrUnsupported), so a spec change cannot silently weaken
 // validation.
-func renderValidators(pkg, head string, schemas map[string][]byte) ([]byte, error) {
+func renderValidators(pkg, head string, schemas map[string][]byte) ([]byte, []string, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\n\npackage %s\n\nimport \"github.com/mjhook/mjhook/internal/jsonvalid\"\n", head, pkg)
 	b.WriteString(`
-// SchemaViolation is one way a payload breaks its JSON Schema.
-type SchemaViolation struct {
-	Pointer string // JSON Pointer (RFC 6901) of the offending value; "" is the whole payload
-	Message string
+// Violation is one way a payload breaks its JSON Schema.
+type Violation struct {
+	Pointer string ` + "`json:\"pointer\"`" + ` // JSON Pointer (RFC 6901) of the offending value; "" is the whole payload
+	Message string ` + "`json:\"message\"`" + `
 }
 `)
 	for _, channel := range slices.Sorted(maps.Keys(schemas)) {
 		compiled, err := jsonvalid.Compile(schemas[channel])
 		if err != nil {
-			return nil, fmt.Errorf("channel %q: %w", channel, err)
+			return nil, nil, fmt.Errorf("channel %q: %w", channel, err)
 		}
-		name := template.Namify(channel)
+		name := goName(channel)
 		varName := strings.ToLower(name[:1]) + name[1:] + "PayloadSchema"
 		fmt.Fprintf(&b, `
-// Validate%[1]sPayload checks data, which must be exactly one syntactically
-// valid JSON value, against %[1]sPayloadJSONSchema in one pass over its bytes,
-// and returns every violation, in document order (nil when it is valid).
-// It agrees with a draft-07 validator (github.com/santhosh-tekuri/jsonschema/v5,
-// formats asserted) on every input within jsonvalid's limits on nesting and
-// numbers; beyond them it reports only those limits.
-func Validate%[1]sPayload(data []byte) []SchemaViolation {
-	var out []SchemaViolation
-	jsonvalid.Validate(%[2]s, data, func(pointer, message string) {
-		out = append(out, SchemaViolation{Pointer: pointer, Message: message})
+// Validate%[1]sPayload checks data against %[1]sPayloadJSONSchema in one pass
+// over its bytes. err is non-nil, and nothing else is checked, when data is
+// not exactly one JSON value. Otherwise it returns the first limit
+// violations in document order (all of them when limit <= 0) and how many
+// there are in all. It agrees with a draft-07 validator
+// (github.com/santhosh-tekuri/jsonschema/v5, formats asserted) on every
+// input within jsonvalid's limits on nesting and numbers; beyond them it
+// reports only those limits. A key repeated in one object is a violation.
+func Validate%[1]sPayload(data []byte, limit int) (violations []Violation, total int, err error) {
+	total, err = jsonvalid.Validate(%[2]s, data, limit, func(pointer, message string) {
+		violations = append(violations, Violation{Pointer: pointer, Message: message})
 	})
-	return out
-}
-
-// Check%[1]sPayloadKeys reports the object keys in data, one syntactically
-// valid JSON value, that differ from a property name of %[1]sPayloadJSONSchema
-// only in letter case ("EVENT" for "event"). encoding/json matches field
-// names case-insensitively, so it would decode such a key into the field the
-// schema checked under its exact name: the schema validator cannot see it.
-func Check%[1]sPayloadKeys(data []byte) []SchemaViolation {
-	var out []SchemaViolation
-	jsonvalid.CheckKeys(%[2]s, data, func(pointer, message string) {
-		out = append(out, SchemaViolation{Pointer: pointer, Message: message})
-	})
-	return out
+	return violations, total, err
 }
 
 var %[2]s = %[3]s
 `, name, varName, goLiteral(compiled))
 	}
-	return format.Source(b.Bytes())
+	out, err := format.Source(b.Bytes())
+	return out, nil, err
 }
 
 // goLiteral writes s as a Go expression of type *jsonvalid.Schema.

@@ -53,9 +53,9 @@ func TestServeSurvivesHostileInput(t *testing.T) {
 		{"invalid UTF-8 in the job_id", func() *http.Request {
 			return signed(strings.Replace("{"+ok+"}", "3f6c1b0e", "3f6c1b0\xe9", 1))
 		}, 422},
-		{"duplicate keys: the last one counts", func() *http.Request {
+		{"duplicate keys are refused (I-JSON)", func() *http.Request {
 			return signed(`{"event":"job.bogus",` + strings.Replace(ok, "in_progress", "pending", 1) + `,"progress":0}`)
-		}, 204},
+		}, 422},
 		{"duplicate keys: an invalid last one", func() *http.Request { return signed(`{` + ok + `,"status":"bogus"}`) }, 422},
 		{"raw NUL byte in a string", func() *http.Request { return signed("{" + ok + ",\"prompt\":\"a\x00b\"}") }, 400},
 		{"escaped NUL in a string", func() *http.Request { return signed(`{` + ok + `,"prompt":"a\u0000b","progress":7}`) }, 204},

@@ -100,7 +100,7 @@ func payload(e *env, fs *flag.FlagSet, file, event, jobID string) ([]byte, int, 
 }
 
 // sample builds the sample payload of an event name.
-func sample(event, jobID string) (gen.JobWebhookPayloadSchema, error) {
+func sample(event, jobID string) (gen.JobWebhookPayload, error) {
 	switch event {
 	case "progress":
 		return webhooktest.Progress(jobID, 50), nil
@@ -111,5 +111,5 @@ func sample(event, jobID string) (gen.JobWebhookPayloadSchema, error) {
 	case "cancelled":
 		return webhooktest.Cancelled(jobID), nil
 	}
-	return gen.JobWebhookPayloadSchema{}, fmt.Errorf("--event %q: want progress, completed, failed or cancelled", event)
+	return gen.JobWebhookPayload{}, fmt.Errorf("--event %q: want progress, completed, failed or cancelled", event)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,13 +86,13 @@ func runServe(ctx context.Context, e *env, c command, args []string) int {
 	var sub gen.AppSubscriber = &eventPrinter{w: e.stdout}
 	if *jobState {
 		sub = jobstate.New(sub, &jobstate.Options{Logger: slog.New(logs), OnDrop: func(_ context.Context, m gen.WebhookMessage, reason string) {
-			fmt.Fprintf(e.stderr, "mjhook serve: dropped stale %s of job %s: %s\n", m.Payload.Event, m.Payload.JobId, reason)
+			fmt.Fprintf(e.stderr, "mjhook serve: dropped stale %s of job %s: %s\n", m.Payload.GetEvent(), m.Payload.GetJobID(), reason)
 		}})
 	}
 	if *dedup {
 		store := dedupe.NewMemoryStore(&dedupe.MemoryOptions{MaxKeys: *dedupeKeys, TTL: *dedupeTTL})
 		sub = dedupe.New(sub, &dedupe.Options{Store: store, OnDuplicate: func(_ context.Context, m gen.WebhookMessage) {
-			fmt.Fprintf(e.stderr, "mjhook serve: duplicate %s of job %s acknowledged, not delivered again\n", m.Payload.Event, m.Payload.JobId)
+			fmt.Fprintf(e.stderr, "mjhook serve: duplicate %s of job %s acknowledged, not delivered again\n", m.Payload.GetEvent(), m.Payload.GetJobID())
 		}})
 	}
 	if *useQueue {
@@ -175,29 +174,22 @@ func runServe(ctx context.Context, e *env, c command, args []string) int {
 	return exitOK
 }
 
-// eventPrinter is the subscriber of serve: it writes each event's payload,
-// as the sender signed it but compacted, as one line.
+// eventPrinter is the subscriber of serve and worker: it writes each
+// event, as decoded from what was validated, as one compact JSON line, so
+// that serve and the queue's workers print the same line for an event.
 type eventPrinter struct {
 	mu sync.Mutex
 	w  io.Writer
 }
 
-func (p *eventPrinter) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMessage) error {
-	var line bytes.Buffer
-	if raw := webhook.RawBody(ctx); raw != nil {
-		if err := json.Compact(&line, raw); err != nil {
-			return err
-		}
-	} else {
-		b, err := json.Marshal(msg.Payload)
-		if err != nil {
-			return err
-		}
-		line.Write(b)
+func (p *eventPrinter) ReceiveJobStatusEvent(_ context.Context, msg gen.WebhookMessage) error {
+	line, err := json.Marshal(msg.Payload)
+	if err != nil {
+		return err
 	}
-	line.WriteByte('\n')
+	line = append(line, '\n')
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, err := p.w.Write(line.Bytes())
+	_, err = p.w.Write(line)
 	return err
 }

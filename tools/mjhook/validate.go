@@ -146,8 +146,8 @@ func check(v *webhook.Validator, path string, body []byte, webhookType string, s
 		return r
 	}
 	// Semantic checks read the generated types; a payload the types cannot
-	// hold is invalid for a Go receiver too.
-	msg, err := webhook.Parse(body)
+	// hold (an integer beyond int64) is invalid for a Go receiver too.
+	msg, err := v.Parse(body)
 	if err != nil {
 		var verr *webhook.ValidationError
 		if errors.As(err, &verr) {

@@ -54,7 +54,7 @@ func NewSignedClientRequest(tb testing.TB, url, secret string, payload []byte) *
 }
 
 // Marshal encodes a payload to JSON, failing the test on error.
-func Marshal(tb testing.TB, p gen.JobWebhookPayloadSchema) []byte {
+func Marshal(tb testing.TB, p gen.JobWebhookPayload) []byte {
 	tb.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -69,11 +69,14 @@ func NewJobID() string { return uuid.NewString() }
 // Sample payloads. Each is valid against the spec's schema and consistent
 // with its prose: the status matches the event, completed jobs carry a
 // result, failed ones an error. Timestamps are the current time, in UTC, to
-// the millisecond; change any field before marshalling.
+// the millisecond; change any field before marshalling. They are built
+// through the payload's JSON form below the top level, so that they do not
+// depend on the names of nested Go types (which follow the spec's
+// structure).
 
 // Progress returns a job.progress event: status pending at 0 %, else
 // in_progress.
-func Progress(jobID string, percent int) gen.JobWebhookPayloadSchema {
+func Progress(jobID string, percent int) gen.JobWebhookPayload {
 	status := gen.StatusInProgress
 	if percent == 0 {
 		status = gen.StatusPending
@@ -83,54 +86,100 @@ func Progress(jobID string, percent int) gen.JobWebhookPayloadSchema {
 
 // Completed returns a job.completed imagine event with n images (an
 // imagine job makes 4, an upscale 1).
-func Completed(jobID string, n int) gen.JobWebhookPayloadSchema {
+func Completed(jobID string, n int) gen.JobWebhookPayload {
 	p := sample(gen.EventJobCompleted, gen.StatusCompleted, jobID, 100, gen.TypeImagine)
 	if n == 1 {
 		p.Type = ptr(gen.TypeUpscale)
 	}
-	p.Result = &gen.JobWebhookPayloadSchemaResult{Images: make([]gen.JobWebhookPayloadSchemaResultImagesItem, n)}
-	for i := range p.Result.Images {
-		p.Result.Images[i] = gen.JobWebhookPayloadSchemaResultImagesItem{
-			Url:   ptr(fmt.Sprintf("https://cdn.midjourney.com/%s/0_%d.png", jobID, i)),
-			Index: ptr(int64(i)),
-			Width: ptr(int64(1024)), Height: ptr(int64(1024)),
+	images := make([]map[string]any, n)
+	for i := range images {
+		images[i] = map[string]any{
+			"url":   fmt.Sprintf("https://cdn.midjourney.com/%s/0_%d.png", jobID, i),
+			"index": i, "width": 1024, "height": 1024,
 		}
 	}
+	set(&p.Result, map[string]any{"images": images})
 	return p
 }
 
 // Described returns a job.completed describe event carrying prompts.
-func Described(jobID string, prompts ...string) gen.JobWebhookPayloadSchema {
+func Described(jobID string, prompts ...string) gen.JobWebhookPayload {
 	p := sample(gen.EventJobCompleted, gen.StatusCompleted, jobID, 100, gen.TypeDescribe)
 	p.Prompt = nil
-	p.Result = &gen.JobWebhookPayloadSchemaResult{Prompts: prompts}
+	set(&p.Result, map[string]any{"prompts": prompts})
 	return p
 }
 
 // Failed returns a job.failed event with an error code and message.
-func Failed(jobID, code, message string) gen.JobWebhookPayloadSchema {
+func Failed(jobID, code, message string) gen.JobWebhookPayload {
 	p := sample(gen.EventJobFailed, gen.StatusFailed, jobID, 0, gen.TypeImagine)
 	p.Progress = nil
-	p.Error = &gen.JobWebhookPayloadSchemaError{Code: ptr(code), Message: ptr(message)}
+	set(&p.Error, map[string]any{"code": code, "message": message})
 	return p
 }
 
 // Cancelled returns a job.cancelled event.
-func Cancelled(jobID string) gen.JobWebhookPayloadSchema {
+func Cancelled(jobID string) gen.JobWebhookPayload {
 	p := sample(gen.EventJobCancelled, gen.StatusCancelled, jobID, 0, gen.TypeImagine)
 	p.Progress = nil
 	return p
 }
 
-func sample(event gen.Event, status gen.Status, jobID string, progress int, typ gen.Type) gen.JobWebhookPayloadSchema {
-	return gen.JobWebhookPayloadSchema{
+// Sample returns a schema-valid sample of event: the realistic one above
+// for the four job events, and for an event value the spec added since, a
+// payload with that event, status pending and the other fields of Progress.
+func Sample(jobID string, event gen.Event) gen.JobWebhookPayload {
+	switch event {
+	case gen.EventJobProgress:
+		return Progress(jobID, 40)
+	case gen.EventJobCompleted:
+		return Completed(jobID, 4)
+	case gen.EventJobFailed:
+		return Failed(jobID, "content_policy_violation", "The prompt was blocked by the content moderation system.")
+	case gen.EventJobCancelled:
+		return Cancelled(jobID)
+	}
+	p := Progress(jobID, 0)
+	p.Event = event
+	return p
+}
+
+// Samples returns a sample of every event the spec lists (gen.EventValues)
+// and of each shape they take: pending and in progress, completed with
+// four images, with one (an upscale) and with prompts (a describe),
+// failed, cancelled; each with its own job ID.
+func Samples() []gen.JobWebhookPayload {
+	var out []gen.JobWebhookPayload
+	for _, e := range gen.EventValues() {
+		out = append(out, Sample(NewJobID(), e))
+	}
+	return append(out,
+		Progress(NewJobID(), 0),
+		Completed(NewJobID(), 1),
+		Described(NewJobID(), "a lighthouse at dusk --ar 16:9", "a basalt cliff, volumetric fog"),
+	)
+}
+
+func sample(event gen.Event, status gen.Status, jobID string, progress int, typ gen.Type) gen.JobWebhookPayload {
+	return gen.JobWebhookPayload{
 		Event:     event,
-		JobId:     jobID,
+		JobID:     jobID,
 		Status:    status,
 		Progress:  ptr(int64(progress)),
 		Type:      ptr(typ),
 		Prompt:    ptr("a lighthouse on a basalt cliff at dusk, volumetric fog --ar 16:9"),
 		Timestamp: time.Now().UTC().Truncate(time.Millisecond),
+	}
+}
+
+// set fills *field, a pointer to a nested payload type, from its JSON form.
+func set(field any, v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(b, field)
+	}
+	if err != nil {
+		panic("webhooktest: the spec no longer fits this sample: " + err.Error())
 	}
 }
 

@@ -19,7 +19,7 @@ func TestSamplesAreValidAndConsistent(t *testing.T) {
 	id := webhooktest.NewJobID()
 	tests := []struct {
 		name   string
-		p      gen.JobWebhookPayloadSchema
+		p      gen.JobWebhookPayload
 		event  gen.Event
 		status gen.Status
 	}{
@@ -40,7 +40,7 @@ func TestSamplesAreValidAndConsistent(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.event, msg.Payload.Event)
 			assert.Equal(t, tt.status, msg.Payload.Status)
-			assert.Equal(t, id, msg.Payload.JobId)
+			assert.Equal(t, id, msg.Payload.JobID)
 			if tt.event == gen.EventJobCompleted {
 				assert.NotNil(t, msg.Payload.Result)
 			}
@@ -56,7 +56,7 @@ func TestSamplesAreValidAndConsistent(t *testing.T) {
 func TestNewSignedRequestIsAccepted(t *testing.T) {
 	t.Parallel()
 	var got []gen.WebhookMessage
-	sub := webhook.Router{Cancelled: func(_ context.Context, m gen.WebhookMessage) error { got = append(got, m); return nil }}
+	sub := gen.Router{JobCancelled: func(_ context.Context, m gen.WebhookMessage) error { got = append(got, m); return nil }}
 	h, err := webhook.NewHandler([]string{"s3cret"}, sub, nil)
 	require.NoError(t, err)
 	body := webhooktest.Marshal(t, webhooktest.Cancelled(webhooktest.NewJobID()))
