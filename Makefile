@@ -14,8 +14,13 @@ demo: ## Start a receiver, simulate job lifecycles against it, show the events, 
 	$(GO) run ./tools/mjhook demo
 
 .PHONY: generate
-generate: ## Regenerate gen/ from spec/asyncapi.yaml (go generate ./...)
+generate: ## Regenerate gen/ from spec/asyncapi.yaml (go generate ./...), then the golden files that follow it
 	$(GO) generate ./...
+	$(MAKE) --no-print-directory golden
+
+.PHONY: golden
+golden: ## Rewrite the golden files (gen's API surface, the CLI's outputs) from the code; review the diff
+	UPDATE_GOLDEN=1 $(GO) test -count=1 -run 'Golden|APISurface' ./gen/... ./tools/...
 
 .PHONY: check-generate
 check-generate: generate ## Regenerate and fail if gen/ differs from what is committed
@@ -59,5 +64,9 @@ bench: ## Benchmarks, floors, peers and load in one run; prints one report (not 
 	cd internal/peers && $(GO) vet ./...
 	$(GO) run ./tools/mjhook-bench
 
+.PHONY: evolution
+evolution: ## The evolution suite: each spec edit of tools/mjhook-gen/testdata/evolution on a copy of the module
+	MJHOOK_EVOLUTION=1 $(GO) test -count=1 -timeout 30m -run '^TestEvolution$$' -v ./tools/mjhook-gen
+
 .PHONY: ci
-ci: check-generate lint test fuzz-smoke ## What CI runs: drift check, lint, tests, brief fuzzing
+ci: check-generate lint test fuzz-smoke evolution ## What CI runs: drift check, lint, tests, brief fuzzing, the evolution suite

@@ -3,6 +3,10 @@ package gen_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +131,80 @@ func TestPayloadSchemaCompilesAsDraft07(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(tt.payload), &v))
 		assert.Error(t, schema.Validate(v), tt.name)
 	}
+}
+
+// structTypes returns the payload's struct types: JobWebhookPayload and
+// every struct its fields reach, found through reflection so that a spec
+// change needs no edit here.
+func structTypes() []reflect.Type {
+	var out []reflect.Type
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] || t.PkgPath() != reflect.TypeFor[gen.JobWebhookPayload]().PkgPath() {
+			return
+		}
+		seen[t] = true
+		out = append(out, t)
+		for i := range t.NumField() {
+			walk(t.Field(i).Type)
+		}
+	}
+	walk(reflect.TypeFor[gen.JobWebhookPayload]())
+	return out
+}
+
+// TestAccessorsWorkOnNil calls every accessor of every payload type on a
+// nil receiver and on an empty value: each returns its zero value, and
+// each field has one.
+func TestAccessorsWorkOnNil(t *testing.T) {
+	t.Parallel()
+	types := structTypes()
+	require.Greater(t, len(types), 3)
+	for _, st := range types {
+		ptr := reflect.PointerTo(st)
+		for i := range st.NumField() {
+			f := st.Field(i)
+			m, ok := ptr.MethodByName("Get" + f.Name)
+			require.True(t, ok, "%s.%s has no accessor", st.Name(), f.Name)
+			for _, recv := range []reflect.Value{reflect.Zero(ptr), reflect.New(st)} {
+				out := m.Func.Call([]reflect.Value{recv})
+				require.Len(t, out, 1)
+				assert.True(t, out[0].IsZero(), "(%s).Get%s() = %v, want the zero value", recv.Type(), f.Name, out[0])
+			}
+		}
+	}
+}
+
+// TestAccessorsReturnFields: on a decoded sample, each accessor returns
+// its field's value (through the pointer for optional scalars).
+func TestAccessorsReturnFields(t *testing.T) {
+	t.Parallel()
+	var p gen.JobWebhookPayload
+	require.NoError(t, gen.DecodeWebhookPayload(fixtures.Payload("completed_imagine"), &p))
+	assert.Equal(t, p.JobID, p.GetJobID())
+	assert.Equal(t, *p.Progress, p.GetProgress())
+	assert.Same(t, p.Result, p.GetResult())
+	assert.Equal(t, *p.Result.Images[1].URL, p.GetResult().GetImages()[1].GetURL())
+}
+
+// TestAPISurface compares `go doc -all` of package gen with the checked-in
+// copy, so that a change of the generated API (a renamed type, a lost
+// accessor) shows in review. `make golden` (run by `make generate`)
+// rewrites it; UPDATE_GOLDEN=1 does too.
+func TestAPISurface(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "doc", "-all", ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	const golden = "testdata/golden/api.golden"
+	if os.Getenv("UPDATE_GOLDEN") != "" {
+		require.NoError(t, os.MkdirAll(filepath.Dir(golden), 0o755))
+		require.NoError(t, os.WriteFile(golden, out, 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "run make golden")
+	assert.Equal(t, string(want), string(out), "the generated API changed: review, then run make golden (UPDATE_GOLDEN=1 go test ./gen) and commit %s", golden)
 }

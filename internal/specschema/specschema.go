@@ -186,8 +186,7 @@ func (d *Document) ReceiverOf() (*Receiver, error) {
 		at := "#/channels/" + escapeToken.Replace(name)
 		if len(found) > 0 {
 			problems = append(problems, Problem{Pointer: at + "/publish", Message: fmt.Sprintf(
-				"a second receiving channel (after %q); mjhook-gen supports exactly one channel with a publish operation", found[0].Channel)})
-			continue
+				"%q and %q both have a publish operation; mjhook-gen supports exactly one receiving channel", found[0].Channel, name)})
 		}
 		r := &Receiver{Channel: name, Pointer: at}
 		r.OperationID, _ = op["operationId"].(string)

@@ -46,6 +46,25 @@ func describe(p gen.JobWebhookPayload) string {
 	return d
 }
 
+func failedAt(id string, pct int64) gen.JobWebhookPayload {
+	p := webhooktest.Failed(id, "x", "y")
+	p.Progress = &pct
+	return p
+}
+
+func cancelledAt(id string, pct int64) gen.JobWebhookPayload {
+	p := webhooktest.Cancelled(id)
+	p.Progress = &pct
+	return p
+}
+
+// queued is a progress event at 0 % with a status jobstate does not know.
+func queued(id string) gen.JobWebhookPayload {
+	p := webhooktest.Progress(id, 0)
+	p.Status = "queued"
+	return p
+}
+
 func newSub(s *sink, opts jobstate.Options) *jobstate.Subscriber {
 	opts.OnDrop = s.onDrop
 	opts.Logger = slog.New(slog.DiscardHandler)
@@ -70,6 +89,9 @@ func TestDropsStaleEvents(t *testing.T) {
 		{"lower progress", []gen.JobWebhookPayload{webhooktest.Progress(id, 60), webhooktest.Progress(id, 40)}, 1},
 		{"pending after in_progress", []gen.JobWebhookPayload{webhooktest.Progress(id, 10), webhooktest.Progress(id, 0)}, 1},
 		{"rising progress passes", []gen.JobWebhookPayload{webhooktest.Progress(id, 0), webhooktest.Progress(id, 10), webhooktest.Progress(id, 90), webhooktest.Completed(id, 4)}, 0},
+		{"failed at 0 % after 40 % is delivered", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), failedAt(id, 0)}, 0},
+		{"cancelled at 0 % after 40 % is delivered", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), cancelledAt(id, 0)}, 0},
+		{"a status new in the spec is delivered", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), queued(id)}, 0},
 		{"same progress passes (dedupe's job)", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), webhooktest.Progress(id, 40)}, 0},
 	}
 	for _, tt := range tests {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -84,8 +85,9 @@ var handlerStatuses = []int{204, 400, 401, 403, 405, 413, 415, 422}
 
 // FuzzHandler drives the whole Handler with arbitrary bodies and headers,
 // signed with the right secret or not: it never panics, answers only
-// documented statuses, never 2xx without a valid signature, and never
-// calls the subscriber with a payload the reference validator rejects.
+// documented statuses, never 2xx without a valid signature, never calls
+// the subscriber with a payload the reference validator rejects, and what
+// the subscriber receives is exactly the value validated.
 func FuzzHandler(f *testing.F) {
 	for _, name := range fixtures.Names() {
 		f.Add(fixtures.Payload(name), "application/json", uint8(0), "POST")
@@ -94,10 +96,13 @@ func FuzzHandler(f *testing.F) {
 	f.Add([]byte(`{}`), "text/plain", uint8(1), "GET")
 	f.Add([]byte(`[1e999999999]`), "", uint8(2), "POST")
 	ref := reference(f)
-	var delivered atomic.Pointer[[]byte]
-	sub := webhook.SubscriberFunc(func(ctx context.Context, _ gen.WebhookMessage) error {
-		b := webhook.RawBody(ctx)
-		delivered.Store(&b)
+	type delivery struct {
+		raw []byte
+		msg gen.WebhookMessage
+	}
+	var delivered atomic.Pointer[delivery]
+	sub := webhook.SubscriberFunc(func(ctx context.Context, msg gen.WebhookMessage) error {
+		delivered.Store(&delivery{raw: webhook.RawBody(ctx), msg: msg})
 		return nil
 	})
 	h, err := webhook.NewHandler([]string{secret}, sub, &webhook.Options{MaxBodyBytes: 4096, Logger: discardLogger})
@@ -132,8 +137,11 @@ func FuzzHandler(f *testing.F) {
 			if w.Code != http.StatusNoContent {
 				t.Fatalf("subscriber called, then answered %d", w.Code)
 			}
-			if err := ref.Validate(*got); err != nil {
+			if err := ref.Validate(got.raw); err != nil {
 				t.Fatalf("subscriber called with a payload the reference rejects: %v", err)
+			}
+			if diff := sameValue(reflect.ValueOf(got.msg.Payload), decodeAny(t, got.raw), ""); diff != "" {
+				t.Fatalf("the subscriber received another value than the one validated in %q:\n%s", got.raw, diff)
 			}
 		}
 	})

@@ -53,7 +53,7 @@ func generate(cfg config, notes io.Writer) error {
 	if err != nil {
 		var perr *specschema.ProblemsError
 		if errors.As(err, &perr) {
-			return &refusal{text: describeProblems(cfg.specPath, perr), err: perr}
+			return &refusal{text: describeProblems(displayPath(cfg.specPath), perr), err: perr}
 		}
 		return fmt.Errorf("%s: %w", cfg.specPath, err)
 	}
@@ -75,6 +75,27 @@ func generate(cfg config, notes io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// displayPath is path as its author knows it: relative to the module's
+// root (go generate runs in the package's directory, where it is
+// "../spec/asyncapi.yaml"), or as given outside a module.
+func displayPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if rel, err := filepath.Rel(dir, abs); err == nil {
+				return rel
+			}
+			return path
+		}
+		if filepath.Dir(dir) == dir {
+			return path
+		}
+	}
 }
 
 // refusal is a spec the generator refused, described for its author.
