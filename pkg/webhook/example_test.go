@@ -73,3 +73,29 @@ func ExampleNewHandler() {
 	// job 3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c: 1 images
 	// 204 No Content
 }
+
+// Without HTTP (a queue, a file, a test), one call verifies the signature,
+// validates the payload and decodes it, with the Handler's errors.
+func ExampleVerifier_Parse() {
+	v, err := webhook.NewVerifier("whsec_example") // once, at start-up
+	if err != nil {
+		log.Fatal(err)
+	}
+	body := []byte(`{"event":"job.completed","job_id":"3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c","status":"completed","timestamp":"2026-11-28T09:14:51Z"}`)
+	header := v.Sign(body) // what the sender put in X-Midjourney-Signature
+
+	msg, err := v.Parse(body, header)
+	fmt.Println(msg.Payload.GetEvent(), len(msg.Payload.GetResult().GetImages()), err)
+
+	_, err = v.Parse([]byte(`{"event":"job.completed"}`), header)
+	fmt.Println(errors.Is(err, webhook.ErrInvalidSignature))
+
+	invalid := []byte(`{"event":"job.completed","job_id":"42"}`)
+	_, err = v.Parse(invalid, v.Sign(invalid))
+	var verr *webhook.ValidationError
+	fmt.Println(errors.As(err, &verr), verr.Violations[0])
+	// Output:
+	// job.completed 0 <nil>
+	// true
+	// true {/job_id '42' is not valid 'uuid'}
+}
