@@ -19,6 +19,8 @@
 // sender re-serialized, with another timestamp or another key order. Two
 // events of one job that differ only elsewhere (say, two job.progress at 40 %
 // with different timestamps) are one event to this package.
+//
+// Runnable example (go test runs it; pkg.go.dev shows it): ExampleNew wraps a subscriber and shows a retried event acknowledged without a second call.
 package dedupe
 
 import (

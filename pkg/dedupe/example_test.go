@@ -15,11 +15,11 @@ import (
 // timestamp, is acknowledged without reaching the subscriber again.
 func ExampleNew() {
 	save := webhook.SubscriberFunc(func(_ context.Context, m gen.WebhookMessage) error {
-		fmt.Println("saving", m.Payload.Event, *m.Payload.Progress)
+		fmt.Println("saving", m.Payload.GetEvent(), m.Payload.GetProgress())
 		return nil
 	})
 	sub := dedupe.New(save, &dedupe.Options{
-		OnDuplicate: func(_ context.Context, m gen.WebhookMessage) { fmt.Println("duplicate", m.Payload.Event) },
+		OnDuplicate: func(_ context.Context, m gen.WebhookMessage) { fmt.Println("duplicate", m.Payload.GetEvent()) },
 	})
 
 	event := webhooktest.Progress("3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c", 40)

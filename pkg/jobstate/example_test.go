@@ -15,13 +15,13 @@ import (
 // move the job backwards.
 func ExampleNew() {
 	show := webhook.SubscriberFunc(func(_ context.Context, m gen.WebhookMessage) error {
-		fmt.Println("handled", m.Payload.Event)
+		fmt.Println("handled", m.Payload.GetEvent())
 		return nil
 	})
 	sub := jobstate.New(show, &jobstate.Options{
 		Logger: slog.New(slog.DiscardHandler),
 		OnDrop: func(_ context.Context, m gen.WebhookMessage, reason string) {
-			fmt.Println("dropped", m.Payload.Event+":", reason)
+			fmt.Println("dropped", m.Payload.GetEvent()+":", reason)
 		},
 	})
 

@@ -34,6 +34,8 @@
 // recently updated are forgotten first), a finished job is remembered for
 // Options.TerminalTTL to catch late stragglers, an unfinished one for
 // Options.IdleTTL after its last event.
+//
+// Runnable example (go test runs it; pkg.go.dev shows it): ExampleNew wraps a subscriber and shows a late progress event dropped after its job completed.
 package jobstate
 
 import (
