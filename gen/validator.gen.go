@@ -4,37 +4,25 @@ package gen
 
 import "github.com/mjhook/mjhook/internal/jsonvalid"
 
-// SchemaViolation is one way a payload breaks its JSON Schema.
-type SchemaViolation struct {
-	Pointer string // JSON Pointer (RFC 6901) of the offending value; "" is the whole payload
-	Message string
+// Violation is one way a payload breaks its JSON Schema.
+type Violation struct {
+	Pointer string `json:"pointer"` // JSON Pointer (RFC 6901) of the offending value; "" is the whole payload
+	Message string `json:"message"`
 }
 
-// ValidateWebhookPayload checks data, which must be exactly one syntactically
-// valid JSON value, against WebhookPayloadJSONSchema in one pass over its bytes,
-// and returns every violation, in document order (nil when it is valid).
-// It agrees with a draft-07 validator (github.com/santhosh-tekuri/jsonschema/v5,
-// formats asserted) on every input within jsonvalid's limits on nesting and
-// numbers; beyond them it reports only those limits.
-func ValidateWebhookPayload(data []byte) []SchemaViolation {
-	var out []SchemaViolation
-	jsonvalid.Validate(webhookPayloadSchema, data, func(pointer, message string) {
-		out = append(out, SchemaViolation{Pointer: pointer, Message: message})
+// ValidateWebhookPayload checks that data is exactly one JSON value that
+// satisfies WebhookPayloadJSONSchema, in one pass over its bytes (see
+// jsonvalid.Validate). It returns the first limit violations (all when
+// limit <= 0) in document order and how many there are in all, or a
+// *jsonvalid.SyntaxError and no violation when data is not JSON. It agrees
+// with jsonschema/v5 (draft-07, formats asserted) on every document within
+// jsonvalid's limits on nesting and numbers and without duplicate keys;
+// beyond them it reports only those.
+func ValidateWebhookPayload(data []byte, limit int) (violations []Violation, total int, err error) {
+	total, err = jsonvalid.Validate(webhookPayloadSchema, data, limit, func(pointer, message string) {
+		violations = append(violations, Violation{Pointer: pointer, Message: message})
 	})
-	return out
-}
-
-// CheckWebhookPayloadKeys reports the object keys in data, one syntactically
-// valid JSON value, that differ from a property name of WebhookPayloadJSONSchema
-// only in letter case ("EVENT" for "event"). encoding/json matches field
-// names case-insensitively, so it would decode such a key into the field the
-// schema checked under its exact name: the schema validator cannot see it.
-func CheckWebhookPayloadKeys(data []byte) []SchemaViolation {
-	var out []SchemaViolation
-	jsonvalid.CheckKeys(webhookPayloadSchema, data, func(pointer, message string) {
-		out = append(out, SchemaViolation{Pointer: pointer, Message: message})
-	})
-	return out
+	return violations, total, err
 }
 
 var webhookPayloadSchema = &jsonvalid.Schema{
@@ -53,12 +41,13 @@ var webhookPayloadSchema = &jsonvalid.Schema{
 		}},
 		{Name: "event", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
-			Enum: []string{"job.progress", "job.completed", "job.failed", "job.cancelled"},
-		}},
+			Enum:        []string{`"job.progress"`, `"job.completed"`, `"job.failed"`, `"job.cancelled"`},
+			EnumMessage: `value must be one of "job.progress", "job.completed", "job.failed", "job.cancelled"`,
+		}, Required: true},
 		{Name: "job_id", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
 			Format: "uuid",
-		}},
+		}, Required: true},
 		{Name: "progress", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.Integer, TypeNames: []string{"integer"},
 			Minimum: "0",
@@ -101,16 +90,17 @@ var webhookPayloadSchema = &jsonvalid.Schema{
 		}},
 		{Name: "status", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
-			Enum: []string{"pending", "in_progress", "completed", "failed", "cancelled"},
-		}},
+			Enum:        []string{`"pending"`, `"in_progress"`, `"completed"`, `"failed"`, `"cancelled"`},
+			EnumMessage: `value must be one of "pending", "in_progress", "completed", "failed", "cancelled"`,
+		}, Required: true},
 		{Name: "timestamp", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
 			Format: "date-time",
-		}},
+		}, Required: true},
 		{Name: "type", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
-			Enum: []string{"imagine", "upscale", "variation", "describe", "blend"},
+			Enum:        []string{`"imagine"`, `"upscale"`, `"variation"`, `"describe"`, `"blend"`},
+			EnumMessage: `value must be one of "imagine", "upscale", "variation", "describe", "blend"`,
 		}},
 	},
-	Required: []string{"event", "job_id", "status", "timestamp"},
 }

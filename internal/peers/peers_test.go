@@ -107,7 +107,7 @@ func BenchmarkMjhookPipeline(b *testing.B) {
 			if _, err := webhook.Parse(body); err != nil {
 				b.Fatal(err)
 			}
-			if vs := gen.ValidateWebhookPayload(body); vs != nil {
+			if vs, _, _ := gen.ValidateWebhookPayload(body, 0); vs != nil {
 				b.Fatal(vs)
 			}
 		}

@@ -87,7 +87,7 @@ func BenchmarkVerify(b *testing.B) {
 func BenchmarkValidateGenerated(b *testing.B) {
 	benchEach(b, func(b *testing.B, body []byte) {
 		for b.Loop() {
-			if vs := gen.ValidateWebhookPayload(body); vs != nil {
+			if vs, _, _ := gen.ValidateWebhookPayload(body, 0); vs != nil {
 				b.Fatal(vs)
 			}
 		}

@@ -49,10 +49,10 @@ func TestCompiledKeywordsAgreeWithReference(t *testing.T) {
 	require.NoError(t, err)
 	compiled, err := jsonvalid.Compile([]byte(keywordSchema))
 	require.NoError(t, err)
-	fast := &Validator{generated: func(data []byte) []gen.SchemaViolation {
-		var out []gen.SchemaViolation
-		jsonvalid.Validate(compiled, data, func(p, m string) { out = append(out, gen.SchemaViolation{Pointer: p, Message: m}) })
-		return out
+	fast := &Validator{generated: func(data []byte, limit int) ([]gen.Violation, int, error) {
+		var out []gen.Violation
+		total, err := jsonvalid.Validate(compiled, data, limit, func(p, m string) { out = append(out, gen.Violation{Pointer: p, Message: m}) })
+		return out, total, err
 	}}
 
 	props := []string{"a", "b", "n", "i", "any", "free", "list", "obj", "fmt", "only/required~"}

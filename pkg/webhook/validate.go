@@ -42,7 +42,7 @@ const (
 // is tested against, for a schema that has not been generated (mjhook
 // validate --spec), or to opt out of the generated code.
 type Validator struct {
-	generated func([]byte) []gen.SchemaViolation
+	generated func([]byte, int) ([]gen.Violation, int, error)
 
 	schema *jsonschema.Schema // the reference, when generated is nil
 	doc    any                // the schema as JSON values, to name missing properties
@@ -101,7 +101,8 @@ func (v *Validator) Validate(body []byte) error {
 // syntactically valid JSON value.
 func (v *Validator) validateWellFormed(body []byte) error {
 	if v.generated != nil {
-		return generatedViolations(v.generated(body))
+		found, _, _ := v.generated(body, 0) // body is well-formed
+		return generatedViolations(found)
 	}
 	value, err := decodeJSON(body)
 	if err != nil {
@@ -112,7 +113,7 @@ func (v *Validator) validateWellFormed(body []byte) error {
 
 // generatedViolations turns what generated code found into nil or a
 // *ValidationError.
-func generatedViolations(found []gen.SchemaViolation) error {
+func generatedViolations(found []gen.Violation) error {
 	if len(found) == 0 {
 		return nil
 	}

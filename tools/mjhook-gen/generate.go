@@ -89,9 +89,12 @@ func render(doc []byte, pkg string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	validatorSrc, err := renderValidators(pkg, head, schemas)
+	validatorSrc, notes, err := renderValidators(pkg, head, schemas)
 	if err != nil {
 		return nil, err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(os.Stderr, "mjhook-gen:", n)
 	}
 
 	parsed, err := asyncapiparser.FromYAML(asyncapiparser.FromYAMLParams{Data: doc})
