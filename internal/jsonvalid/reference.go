@@ -32,10 +32,6 @@ func Reference(schema []byte) (s *Schema, err error) {
 			s, err = nil, fmt.Errorf("jsonvalid: schema: jsonschema/v5 panicked: %v", p)
 		}
 	}()
-	doc, err := decodeJSON(schema)
-	if err != nil {
-		return nil, fmt.Errorf("jsonvalid: schema: %w", err)
-	}
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft7
 	c.AssertFormat = true
@@ -50,14 +46,11 @@ func Reference(schema []byte) (s *Schema, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("jsonvalid: schema: %w", err)
 	}
-	return &Schema{ref: &reference{schema: compiled, doc: doc}}, nil
+	return &Schema{ref: &reference{schema: compiled}}, nil
 }
 
 // reference is a schema compiled by jsonschema/v5.
-type reference struct {
-	schema *jsonschema.Schema
-	doc    any // the schema document, to read "required" and "additionalProperties" from
-}
+type reference struct{ schema *jsonschema.Schema }
 
 // validate reports, as Validate does, the violations of data, one JSON
 // value within the limits and without duplicate keys, and returns their
@@ -71,14 +64,14 @@ func (r *reference) validate(data []byte, limit int, report func(pointer, messag
 	if err == nil {
 		return 0
 	}
-	places := placesOf(data)
 	var found []violation
 	var verr *jsonschema.ValidationError
 	if errors.As(err, &verr) {
-		found = r.leaves(value, verr, places, nil)
+		found = leaves(verr, nil)
 	} else {
 		found = []violation{{message: err.Error()}}
 	}
+	places := placesOf(data)
 	k := sink{limit: limit}
 	for _, x := range found {
 		x.at = place(places, x.pointer)
@@ -101,11 +94,13 @@ func (r *reference) check(value any) (err error) {
 
 // leaves flattens v5's error tree: each leaf is a violation, except that a
 // failed "required" is one violation per missing property, and that the
-// properties an "additionalProperties: false" lists are in document order.
-func (r *reference) leaves(value any, e *jsonschema.ValidationError, places map[string]int, out []violation) []violation {
+// properties an "additionalProperties: false" lists are sorted (v5 lists
+// them in random order). Both read the names from v5's message, which
+// quotes each unambiguously.
+func leaves(e *jsonschema.ValidationError, out []violation) []violation {
 	if len(e.Causes) > 0 {
 		for _, c := range e.Causes {
-			out = r.leaves(value, c, places, out)
+			out = leaves(c, out)
 		}
 		return out
 	}
@@ -114,98 +109,38 @@ func (r *reference) leaves(value any, e *jsonschema.ValidationError, places map[
 		ptr = e.InstanceLocation
 	}
 	message := e.Message
-	keyword := e.AbsoluteKeywordLocation[strings.IndexByte(e.AbsoluteKeywordLocation, '#')+1:]
-	object, _ := resolve(value, ptr, false).(map[string]any)
-	switch parent, kw := splitLast(keyword); {
-	case object == nil:
-	case kw == "required":
-		required, ok := resolve(r.doc, keyword, true).([]any)
-		if !ok {
-			break
-		}
-		for _, name := range required {
-			if name, ok := name.(string); ok {
-				if _, present := object[name]; !present {
-					out = append(out, violation{pointer: ptr + "/" + escapeToken(name), message: "missing required property"})
-				}
-			}
+	if list, ok := strings.CutPrefix(message, "missing properties: "); ok && strings.HasSuffix(e.AbsoluteKeywordLocation, "/required") {
+		for _, name := range quotedNames(list) {
+			out = append(out, violation{pointer: ptr + "/" + escapeToken(name), message: "missing required property"})
 		}
 		return out
-	case kw == "additionalProperties" && strings.HasPrefix(message, "additionalProperties "):
-		schema, ok := resolve(r.doc, parent, true).(map[string]any)
-		if !ok {
-			break
-		}
-		var names []string
-		for name := range object {
-			if !declared(schema, name) {
-				names = append(names, name)
-			}
-		}
-		slices.SortFunc(names, func(a, b string) int {
-			return places[ptr+"/"+escapeToken(a)] - places[ptr+"/"+escapeToken(b)]
-		})
+	}
+	if list, ok := strings.CutPrefix(message, "additionalProperties "); ok && strings.HasSuffix(e.AbsoluteKeywordLocation, "/additionalProperties") {
+		names := quotedNames(strings.TrimSuffix(list, " not allowed"))
 		for i, name := range names {
 			names[i] = quote(name)
 		}
+		slices.Sort(names)
 		message = "additionalProperties " + strings.Join(names, ", ") + " not allowed"
 	}
 	return append(out, violation{pointer: ptr, message: message})
 }
 
-// declared reports whether the schema object declares the property name in
-// "properties" or "patternProperties".
-func declared(schema map[string]any, name string) bool {
-	if props, ok := schema["properties"].(map[string]any); ok {
-		if _, ok := props[name]; ok {
-			return true
-		}
-	}
-	patterns, _ := schema["patternProperties"].(map[string]any)
-	for p := range patterns {
-		if re, err := regexp.Compile(p); err == nil && re.MatchString(name) {
-			return true
-		}
-	}
-	return false
-}
+// quotedName matches one name as quote writes it.
+var quotedName = regexp.MustCompile(`'(?:[^'\\]|\\.)*'`)
 
-// splitLast splits a JSON pointer before its last token.
-func splitLast(ptr string) (parent, last string) {
-	i := strings.LastIndexByte(ptr, '/')
-	if i < 0 {
-		return "", ptr
-	}
-	return ptr[:i], ptr[i+1:]
-}
-
-// resolve returns the value at a JSON pointer, or nil. Tokens of a schema
-// location are also URL-escaped, as v5 writes them.
-func resolve(v any, ptr string, location bool) any {
-	if ptr == "" {
-		return v
-	}
-	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
-		if location {
-			if t, err := url.PathUnescape(tok); err == nil {
-				tok = t
-			}
+// quotedNames reads the names of a list that quote wrote.
+func quotedNames(list string) []string {
+	var names []string
+	for _, q := range quotedName.FindAllString(list, -1) {
+		q = strings.ReplaceAll(q[1:len(q)-1], `\'`, `'`)
+		name, err := strconv.Unquote(`"` + strings.ReplaceAll(q, `"`, `\"`) + `"`)
+		if err != nil {
+			name = q
 		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch c := v.(type) {
-		case map[string]any:
-			v = c[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil
-			}
-			v = c[i]
-		default:
-			return nil
-		}
+		names = append(names, name)
 	}
-	return v
+	return names
 }
 
 // placesOf returns the place (see violation.at) of every value in data,

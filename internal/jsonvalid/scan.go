@@ -154,8 +154,8 @@ var stringBytes = func() (t [256]bool) {
 // returns its raw content, and whether it must be decoded to be read as
 // encoding/json reads it (escapes, invalid UTF-8).
 func (v *validator) scanString() (raw []byte, decode bool) {
-	data := v.data
-	i := v.pos + 1
+	data, start := v.data, v.pos
+	i := start + 1
 	high := false
 	for {
 		for i < len(data) && !stringBytes[data[i]] {
@@ -167,7 +167,7 @@ func (v *validator) scanString() (raw []byte, decode bool) {
 		}
 		switch c := data[i]; {
 		case c == '"':
-			raw = data[v.pos+1 : i]
+			raw = data[start+1 : i]
 			v.pos = i + 1
 			if high && !decode && !utf8.Valid(raw) {
 				decode = true
@@ -187,26 +187,21 @@ func (v *validator) scanString() (raw []byte, decode bool) {
 }
 
 // escape checks the escape sequence after the backslash at i-1 and returns
-// the index past it.
+// the index past it. It moves v.pos, which scanString sets afterwards.
 func (v *validator) escape(i int) int {
-	if i >= len(v.data) {
-		v.pos = i
-		v.syntaxError("")
-	}
-	switch v.data[i] {
+	v.pos = i
+	switch v.peek() {
 	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 		return i + 1
 	case 'u':
-		for j := i + 1; j < i+5; j++ {
-			if j >= len(v.data) || !isHex(v.data[j]) {
-				v.pos = j
-				v.syntaxError(`in \u hexadecimal character escape`)
+		for v.pos = i + 1; v.pos < i+5; v.pos++ {
+			if !isHex(v.peek()) {
+				v.syntaxErrorAtEnd(`in \u hexadecimal character escape`)
 			}
 		}
 		return i + 5
 	}
-	v.pos = i
-	v.syntaxError("in string escape code")
+	v.syntaxErrorAtEnd("in string escape code")
 	panic("unreachable")
 }
 

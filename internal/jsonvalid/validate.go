@@ -2,6 +2,7 @@ package jsonvalid
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,7 +86,8 @@ type validator struct {
 	counted  int
 
 	steps     int            // work done, for the tests of linear cost
-	positions map[string]int // when not nil, every value's place by pointer (Reference)
+	positions map[string]int // when not nil, every value's place by pointer is recorded there (placesOf)
+	places    map[string]int // placesOf(data), once needed
 }
 
 func (v *validator) reset(data []byte, limit int) {
@@ -95,7 +97,7 @@ func (v *validator) reset(data []byte, limit int) {
 	v.canon, v.spans, v.forms = v.canon[:0], v.spans[:0], v.forms[:0]
 	v.limits.reset(limit)
 	v.schema.reset(limit)
-	v.counting, v.counted, v.steps, v.positions = false, 0, 0, nil
+	v.counting, v.counted, v.steps, v.positions, v.places = false, 0, 0, nil, nil
 }
 
 // release returns v to the pool without anything that refers to data.
@@ -139,7 +141,7 @@ func (v *validator) value(s *Schema) {
 		s = nil
 	}
 	if v.positions != nil {
-		v.positions[v.pointer()] = v.here()
+		v.positions[v.pointer(false)] = v.here()
 	}
 	start := v.pos
 	if s != nil && s.Never {
@@ -189,12 +191,34 @@ func (v *validator) violated() bool {
 		v.counted++
 		return false
 	}
-	return v.schema.admits(v.here())
+	return v.schema.admits(v.place())
 }
 
 // record keeps a violation of the value at hand.
 func (v *validator) record(message string) {
-	v.schema.add(violation{at: v.here(), message: message, pointer: v.pointer()})
+	v.keep(message, v.pointer(true))
+}
+
+// keep keeps a schema violation at pointer, which leads to the value at
+// hand or to one of its members.
+func (v *validator) keep(message, pointer string) {
+	v.schema.add(violation{at: v.place(), message: message, pointer: pointer})
+}
+
+// place is the place of a schema violation of the value at hand. It is
+// here, unless the pointer has a member named "": jsonschema/v5 leaves such
+// a member out of its pointers, so the violation takes the place its
+// pointer leads to, as Reference finds it.
+func (v *validator) place() int {
+	for _, e := range v.path {
+		if e.index < 0 && e.name == "" {
+			if v.places == nil {
+				v.places = placesOf(v.data)
+			}
+			return place(v.places, v.pointer(true))
+		}
+	}
+	return v.here()
 }
 
 // fail counts, and keeps if it may, a violation of the value at hand.
@@ -209,18 +233,21 @@ func (v *validator) fail(message string) {
 func (v *validator) limit(message string) {
 	v.broken = true
 	if v.limits.admits(v.here()) {
-		v.limits.add(violation{at: v.here(), message: message, pointer: v.pointer()})
+		v.limits.add(violation{at: v.here(), message: message, pointer: v.pointer(false)})
 	}
 }
 
-// pointer writes the JSON pointer of the value at hand.
-func (v *validator) pointer() string {
+// pointer writes the JSON pointer of the value at hand; for a schema
+// violation, as jsonschema/v5 writes it, without the members named "".
+func (v *validator) pointer(schema bool) string {
 	var b strings.Builder
 	for _, e := range v.path {
-		b.WriteByte('/')
-		if e.index >= 0 {
+		switch {
+		case e.index >= 0:
+			b.WriteByte('/')
 			b.WriteString(strconv.Itoa(e.index))
-		} else {
+		case e.name != "" || !schema:
+			b.WriteByte('/')
 			writeToken(&b, e.name)
 		}
 	}
@@ -399,7 +426,7 @@ func (v *validator) present(seen, i int) bool {
 func (v *validator) objectEnd(s *Schema, start, seen, members, additional int) {
 	for i, p := range s.Properties {
 		if p.Required && !v.present(seen, i) && v.violated() {
-			v.schema.add(violation{at: v.here(), message: "missing required property", pointer: v.memberPointer(p.Name)})
+			v.keep("missing required property", v.memberPointer(p.Name))
 		}
 	}
 	if members < s.MinProperties && v.violated() {
@@ -429,14 +456,15 @@ func (v *validator) objectEnd(s *Schema, start, seen, members, additional int) {
 // memberPointer is the pointer of the member name of the value at hand.
 func (v *validator) memberPointer(name string) string {
 	var b strings.Builder
-	b.WriteString(v.pointer())
+	b.WriteString(v.pointer(true))
 	b.WriteByte('/')
 	writeToken(&b, name)
 	return b.String()
 }
 
-// additional lists, quoted as in jsonschema/v5's message, the names of the
-// members of the object at start that s does not declare.
+// additional lists, quoted as in jsonschema/v5's message and sorted (v5's
+// order is random), the names of the members of the object at start that s
+// does not declare.
 func (v *validator) additional(s *Schema, start int) string {
 	end := v.pos
 	v.pos = start + 1
@@ -449,6 +477,7 @@ func (v *validator) additional(s *Schema, start int) string {
 		v.skip()
 	}
 	v.pos = end
+	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
 
