@@ -108,8 +108,7 @@ type pathElem struct {
 	at     int    // where the step starts in data: the member's key, or the element
 	index  int    // the element's index; -1 for a member
 	name   string // the member's name as encoding/json decodes it
-	key    []byte // the member's name as written, without quotes
-	quoted []byte // the name with its quotes when it must be decoded (escapes, invalid UTF-8); else nil
+	quoted []byte // the name with its quotes when it had to be decoded (escapes, invalid UTF-8); else nil
 }
 
 // key reads an object key and its colon: the path element that names the
@@ -122,7 +121,6 @@ func (v *validator) key() (pathElem, []byte) {
 	}
 	elem := pathElem{at: v.pos, index: -1}
 	raw, decode := v.scanString()
-	elem.key = raw
 	key := raw
 	if decode {
 		elem.quoted = v.data[elem.at:v.pos]

@@ -304,7 +304,6 @@ func (v *validator) object(s *Schema) bool {
 	if !v.enter() {
 		return false
 	}
-	defer func() { v.depth-- }()
 	ok := v.typeOK(s, Object, "object")
 	if !ok || v.broken {
 		s = nil
@@ -335,6 +334,7 @@ func (v *validator) object(s *Schema) bool {
 		v.objectEnd(s, start, seen, members, additional)
 	}
 	v.seen = v.seen[:seen]
+	v.depth--
 	return ok
 }
 
@@ -486,7 +486,6 @@ func (v *validator) array(s *Schema) bool {
 	if !v.enter() {
 		return false
 	}
-	defer func() { v.depth-- }()
 	ok := v.typeOK(s, Array, "array")
 	if !ok || v.broken {
 		s = nil
@@ -517,6 +516,7 @@ func (v *validator) array(s *Schema) bool {
 		}
 		v.path = v.path[:len(v.path)-1]
 	}
+	v.depth--
 	v.canon, v.forms = v.canon[:u.canon], v.forms[:u.forms]
 	if s == nil || v.broken {
 		return ok
@@ -691,10 +691,13 @@ func float(lit string) float64 {
 // equality checks enum and const on the value at start; v.pos is past it.
 func (v *validator) equality(s *Schema, start int) {
 	end, from := v.pos, len(v.canon)
-	v.pos = start
-	v.canonical()
-	v.pos = end
-	form := v.canon[from:]
+	form := v.data[start:end] // a string of printable ASCII is its own form
+	if !plainString(form) {
+		v.pos = start
+		v.canonical()
+		v.pos = end
+		form = v.canon[from:]
+	}
 	if s.Const != "" && string(form) != s.Const {
 		v.fail(s.ConstMessage)
 	}
@@ -711,6 +714,20 @@ func (v *validator) equality(s *Schema, start int) {
 		}
 	}
 	v.canon = v.canon[:from]
+}
+
+// plainString reports whether b is a JSON string of printable ASCII
+// characters, not escaped: strconv.Quote writes its content the same way.
+func plainString(b []byte) bool {
+	if len(b) < 2 || b[0] != '"' {
+		return false
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // inPlace checks the keywords of s that apply other schemas to the value
