@@ -51,7 +51,9 @@ func TestCostIsLinear(t *testing.T) {
 			`{"patternProperties":{"^k":{"type":"integer"},"1$":{"minimum":0},"^x":{}},"propertyNames":{"maxLength":9},"additionalProperties":false}`,
 			func(n int) []byte { return repeat("{", `"k%d":%d,"j%d":1`, "}", n) }, 10},
 		{"many keys in many objects", `{"items":{"required":["a"]}}`,
-			func(n int) []byte { return repeat("[", `{"a%d":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10}`, "]", n) }, 10},
+			func(n int) []byte {
+				return repeat("[", `{"a%d":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10}`, "]", n)
+			}, 10},
 		{"uniqueItems on distinct items", `{"uniqueItems":true}`,
 			func(n int) []byte { return repeat("[", `{"n":%d,"a":[%d.0,"%d"]}`, "]", n) }, 10},
 		{"uniqueItems, equal at the end", `{"uniqueItems":true}`,
