@@ -272,7 +272,7 @@ func (s *Schema) compileType(v any) error {
 		}
 	}
 	for _, name := range names {
-		bit, ok := TypeBits[name]
+		bit, ok := typeBits[name]
 		if !ok {
 			return fmt.Errorf("jsonvalid: unknown type %q", name)
 		}
@@ -282,8 +282,8 @@ func (s *Schema) compileType(v any) error {
 	return nil
 }
 
-// TypeBits maps JSON Schema type names to Types.
-var TypeBits = map[string]Type{
+// typeBits maps JSON Schema type names to Types.
+var typeBits = map[string]Type{
 	"null": Null, "boolean": Boolean, "object": Object, "array": Array,
 	"number": Number, "integer": Integer, "string": String,
 }
