@@ -592,7 +592,8 @@ func (v *validator) string(s *Schema) bool {
 	if decode {
 		str = decodeString(v.data[start:v.pos])
 	}
-	if s.MinLength > 0 || s.MaxLength != nil {
+	// A string of n bytes has n/4 to n code points: most need no count.
+	if len(str)/utf8.UTFMax < s.MinLength || s.MaxLength != nil && len(str) > *s.MaxLength {
 		n := utf8.RuneCountInString(str)
 		if n < s.MinLength && v.violated() {
 			v.record(fmt.Sprintf("length must be >= %d, but got %d", s.MinLength, n))
