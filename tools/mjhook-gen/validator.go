@@ -210,6 +210,11 @@ func fields(s *jsonvalid.Schema, names map[*jsonvalid.Schema]string) string {
 			add("%s: true", name)
 		}
 	}
+	elements := func(name, typ string, entries []string) {
+		if len(entries) > 0 {
+			add("%s: []%s{\n%s}", name, typ, strings.Join(entries, ""))
+		}
+	}
 	count := func(name string, n int, max *int) {
 		if n != 0 {
 			add("%s: %d", name, n)
@@ -249,45 +254,29 @@ func fields(s *jsonvalid.Schema, names map[*jsonvalid.Schema]string) string {
 	}
 	str("ContentEncoding", s.ContentEncoding)
 	str("ContentMediaType", s.ContentMediaType)
-	if len(s.Properties) > 0 {
-		var p strings.Builder
-		for _, prop := range s.Properties {
-			fmt.Fprintf(&p, "{Name: %q", prop.Name)
-			if prop.Schema != nil {
-				fmt.Fprintf(&p, ", Schema: %s", literal(prop.Schema, names))
-			}
-			if prop.Required {
-				p.WriteString(", Required: true")
-			}
-			p.WriteString("},\n")
-		}
-		add("Properties: []jsonvalid.Property{\n%s}", p.String())
+	props := make([]string, len(s.Properties))
+	for i, p := range s.Properties {
+		props[i] = entry("Name", strconv.Quote(p.Name), "Schema", optional(p.Schema, names), "Required", boolean(p.Required))
 	}
-	if len(s.PatternProperties) > 0 {
-		var p strings.Builder
-		for _, pp := range s.PatternProperties {
-			fmt.Fprintf(&p, "{Pattern: regexp.MustCompile(%q), Schema: %s},\n", pp.Pattern.String(), literal(pp.Schema, names))
-		}
-		add("PatternProperties: []jsonvalid.PatternProperty{\n%s}", p.String())
+	elements("Properties", "jsonvalid.Property", props)
+	patterns := make([]string, len(s.PatternProperties))
+	for i, pp := range s.PatternProperties {
+		patterns[i] = entry("Pattern", fmt.Sprintf("regexp.MustCompile(%q)", pp.Pattern.String()), "Schema", literal(pp.Schema, names))
 	}
+	elements("PatternProperties", "jsonvalid.PatternProperty", patterns)
 	sub("AdditionalProperties", s.AdditionalProperties)
 	flag("NoAdditionalProperties", s.NoAdditionalProperties)
 	sub("PropertyNames", s.PropertyNames)
 	count("MinProperties", s.MinProperties, s.MaxProperties)
-	if len(s.Dependencies) > 0 {
-		var p strings.Builder
-		for _, d := range s.Dependencies {
-			fmt.Fprintf(&p, "{Name: %q", d.Name)
-			if d.Required != nil {
-				fmt.Fprintf(&p, ", Required: %#v", d.Required)
-			}
-			if d.Schema != nil {
-				fmt.Fprintf(&p, ", Schema: %s", literal(d.Schema, names))
-			}
-			p.WriteString("},\n")
+	deps := make([]string, len(s.Dependencies))
+	for i, d := range s.Dependencies {
+		required := ""
+		if d.Required != nil {
+			required = fmt.Sprintf("%#v", d.Required)
 		}
-		add("Dependencies: []jsonvalid.Dependency{\n%s}", p.String())
+		deps[i] = entry("Name", strconv.Quote(d.Name), "Required", required, "Schema", optional(d.Schema, names))
 	}
+	elements("Dependencies", "jsonvalid.Dependency", deps)
 	sub("Items", s.Items)
 	list("TupleItems", s.TupleItems)
 	sub("AdditionalItems", s.AdditionalItems)
@@ -306,6 +295,34 @@ func fields(s *jsonvalid.Schema, names map[*jsonvalid.Schema]string) string {
 		return "&jsonvalid.Schema{}"
 	}
 	return "&jsonvalid.Schema{\n" + strings.Join(f, ",\n") + ",\n}"
+}
+
+// entry writes one element of a composite literal from its fields, as
+// name and value pairs, leaving out those whose value is "".
+func entry(fields ...string) string {
+	var set []string
+	for i := 0; i < len(fields); i += 2 {
+		if fields[i+1] != "" {
+			set = append(set, fields[i]+": "+fields[i+1])
+		}
+	}
+	return "{" + strings.Join(set, ", ") + "},\n"
+}
+
+// optional is literal, or "" for nil.
+func optional(s *jsonvalid.Schema, names map[*jsonvalid.Schema]string) string {
+	if s == nil {
+		return ""
+	}
+	return literal(s, names)
+}
+
+// boolean is "true", or "" for false.
+func boolean(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
 }
 
 // goString writes s as a Go string literal, raw when it holds a double
