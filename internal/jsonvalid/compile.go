@@ -47,7 +47,7 @@ func Compile(schema []byte) (*Schema, error) {
 			return nil, fmt.Errorf("%w: $schema %q is not draft-07", ErrUnsupported, uri)
 		}
 	}
-	c := compiler{root: root, nodes: map[string]*Schema{}, refs: map[string]bool{}}
+	c := compiler{root: root, nodes: map[string]*Schema{}}
 	s, err := c.compile(root, "#")
 	if err != nil {
 		return nil, err
@@ -78,13 +78,29 @@ func decodeJSON(data []byte) (any, error) {
 type compiler struct {
 	root  any
 	nodes map[string]*Schema // by location ("#/definitions/x")
-	refs  map[string]bool    // locations whose "$ref" is being resolved
 }
 
 // compile compiles the schema v found at location at.
 func (c *compiler) compile(v any, at string) (*Schema, error) {
-	if s, ok := c.nodes[at]; ok {
-		return s, nil
+	// Draft-07 ignores every keyword beside "$ref": a schema with one is
+	// the schema at the end of its chain of "$ref"s.
+	for chain := map[string]bool{}; ; {
+		if s, ok := c.nodes[at]; ok {
+			return s, nil
+		}
+		m, _ := v.(map[string]any)
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			break
+		}
+		if chain[at] {
+			return nil, fmt.Errorf("jsonvalid: %s: $ref loop", at)
+		}
+		chain[at] = true
+		var err error
+		if v, at, err = c.resolve(ref); err != nil {
+			return nil, fmt.Errorf("%w: %s/$ref: %w", ErrUnsupported, at, err)
+		}
 	}
 	if b, ok := v.(bool); ok {
 		s := &Schema{Never: !b}
@@ -95,21 +111,7 @@ func (c *compiler) compile(v any, at string) (*Schema, error) {
 	if !ok {
 		return nil, fmt.Errorf("jsonvalid: %s: %T is not a schema", at, v)
 	}
-	if ref, ok := m["$ref"].(string); ok {
-		// Draft-07 ignores every keyword beside "$ref": the schema is its target.
-		if c.refs[at] {
-			return nil, fmt.Errorf("jsonvalid: %s: $ref loop", at)
-		}
-		c.refs[at] = true
-		target, loc, err := c.resolve(ref)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s/$ref: %w", ErrUnsupported, at, err)
-		}
-		s, err := c.compile(target, loc)
-		c.nodes[at] = s
-		return s, err
-	}
-	s := &Schema{}
+	s := &Schema{} // known before its subschemas, which may refer to it
 	c.nodes[at] = s
 	for _, kw := range []string{"$id", "regexProperties"} {
 		if _, ok := m[kw]; ok && (kw != "$id" || at != "#") {

@@ -87,6 +87,8 @@ var keywordCases = []struct {
 	{"recursive $ref", `{"definitions":{"node":{"type":"object","required":["v"],"properties":{
 		"v":{"type":"integer"},"kids":{"type":"array","items":{"$ref":"#/definitions/node"}}},"additionalProperties":false}},
 		"$ref":"#/definitions/node"}`, []string{`{"v":1,"kids":[{"v":2,"kids":[]},{"v":3,"kids":[{"v":4}]}]}`}},
+	{"recursion through an alias", `{"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"type":"object","properties":{"x":{"$ref":"#/definitions/a"},"n":{"type":"integer"}}}},
+		"$ref":"#/definitions/a"}`, []string{`{"x":{"x":{"n":1}},"n":2}`}},
 	{"$ref to root", `{"properties":{"self":{"$ref":"#"},"n":{"type":"number"}}}`, []string{`{"self":{"self":{"n":"x"}},"n":1}`}},
 	{"shared $ref", `{"definitions":{"s":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/s"},"b":{"$ref":"#/definitions/s"}}}`,
 		[]string{`{"a":"x","b":"y"}`}},
