@@ -15,6 +15,7 @@ type SyntaxError struct {
 	Msg    string // what is wrong, as encoding/json says it
 }
 
+// Error returns Msg, as *json.SyntaxError does.
 func (e *SyntaxError) Error() string { return e.Msg }
 
 // maxNesting is encoding/json's limit on nesting, part of what it accepts:

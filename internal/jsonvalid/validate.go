@@ -16,8 +16,8 @@ import (
 // accepts it (else it returns a *SyntaxError and reports nothing) and that
 // the value satisfies s, in one pass over the bytes. It calls report for the
 // first limit violations (all when limit <= 0) in document order and
-// returns how many there are in all. A nil s checks only the syntax and the
-// limits.
+// returns how many there are in all. A nil s checks only the syntax, the
+// limits and duplicate keys.
 //
 // Document order is the order of the places in data that the violations'
 // JSON pointers lead to (a member's key, an element, the whole value; a
@@ -100,11 +100,16 @@ func (v *validator) reset(data []byte, limit int) {
 	v.counting, v.counted, v.steps, v.positions, v.places = false, 0, 0, nil, nil
 }
 
-// release returns v to the pool without anything that refers to data.
+// release returns v to the pool without anything that refers to data, nor
+// the buffers a large document grew.
 func (v *validator) release() {
 	clear(v.path[:cap(v.path)])
 	clear(v.names[:cap(v.names)])
 	v.reset(nil, 0)
+	const large = 64 << 10
+	if cap(v.canon) > large || cap(v.forms) > large || cap(v.schema.list) > large || cap(v.limits.list) > large {
+		*v = validator{}
+	}
 	pool.Put(v)
 }
 
