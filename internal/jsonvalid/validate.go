@@ -571,16 +571,14 @@ func (v *validator) item(s *Schema, n, start int) {
 // containsViolations keeps the violations of every element of the array at
 // start against "contains", none of which satisfies it.
 func (v *validator) containsViolations(contains *Schema, start int) {
-	end := v.pos
-	v.pos = start + 1
+	end, structure := v.pos, v.structure
+	v.pos, v.structure = start+1, false
 	for n := 0; v.next(']'); n++ {
-		item := v.pos
-		v.path = append(v.path, pathElem{at: item, index: n})
-		v.skip()
-		v.rescan(contains, item)
+		v.path = append(v.path, pathElem{at: v.pos, index: n})
+		v.value(contains)
 		v.path = v.path[:len(v.path)-1]
 	}
-	v.pos = end
+	v.pos, v.structure = end, structure
 }
 
 func (v *validator) string(s *Schema) bool {
