@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"regexp"
@@ -43,7 +44,7 @@ func Compile(schema []byte) (*Schema, error) {
 		return nil, fmt.Errorf("jsonvalid: schema: %w", err)
 	}
 	if m, ok := root.(map[string]any); ok {
-		if uri, ok := m["$schema"].(string); ok && strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(uri, "http://"), "https://"), "#") != "json-schema.org/draft-07/schema" {
+		if uri, ok := m["$schema"].(string); ok && !isDraft07(uri) {
 			return nil, fmt.Errorf("%w: $schema %q is not draft-07", ErrUnsupported, uri)
 		}
 	}
@@ -52,10 +53,20 @@ func Compile(schema []byte) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n := maxReads(s); n > MaxReads {
-		return nil, fmt.Errorf("%w: a byte may be read up to %d times (more than MaxReads, %d): combinators nested under recursion", ErrUnsupported, n, MaxReads)
+	if maxReads(s) > MaxReads {
+		return nil, fmt.Errorf("%w: a byte may be read more than MaxReads (%d) times: combinators nested deep, or under a recursive $ref", ErrUnsupported, MaxReads)
 	}
 	return s, nil
+}
+
+// isDraft07 reports whether uri names the draft-07 meta-schema, as
+// jsonschema/v5 recognizes it.
+func isDraft07(uri string) bool {
+	uri = strings.TrimPrefix(strings.TrimPrefix(uri, "http://"), "https://")
+	if u, ok := strings.CutSuffix(uri, "#/"); ok {
+		uri = u
+	}
+	return strings.TrimSuffix(uri, "#") == "json-schema.org/draft-07/schema"
 }
 
 // decodeJSON decodes exactly one JSON value, numbers as json.Number.
@@ -66,7 +77,7 @@ func decodeJSON(data []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("data after the JSON value")
 	}
 	return v, nil
