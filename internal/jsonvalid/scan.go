@@ -1,6 +1,7 @@
 package jsonvalid
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -149,6 +150,15 @@ var stringBytes = func() (t [256]bool) {
 	return t
 }()
 
+// plainWord reports whether none of the 8 bytes in x is one that
+// stringBytes marks (SWAR: a byte is 0 in x^c, or below n, exactly when the
+// subtraction borrows into its high bit, and x has no high bit set).
+func plainWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	return (x|(quote-ones)&^quote|(backslash-ones)&^backslash|(x-ones*0x20)&^x)&highs == 0
+}
+
 // scanString moves past the string at v.pos (its opening quote) and
 // returns its raw content, and whether it must be decoded to be read as
 // encoding/json reads it (escapes, invalid UTF-8).
@@ -157,6 +167,9 @@ func (v *validator) scanString() (raw []byte, decode bool) {
 	i := start + 1
 	high := false
 	for {
+		for i+8 <= len(data) && plainWord(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+		}
 		for i < len(data) && !stringBytes[data[i]] {
 			i++
 		}

@@ -421,9 +421,9 @@ func (s *Schema) declares(name string) bool {
 }
 
 // present reports whether the i-th property of the object's schema was
-// found; seen is where its bits start.
+// found (false for i < 0, no property); seen is where its bits start.
 func (v *validator) present(seen, i int) bool {
-	return v.seen[seen+i/64]&(1<<(i%64)) != 0
+	return i >= 0 && v.seen[seen+i/64]&(1<<(i%64)) != 0
 }
 
 // objectEnd checks what s says of the object as a whole, which started at
