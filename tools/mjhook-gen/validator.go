@@ -55,7 +55,7 @@ func Validate%[1]sPayload(data []byte, limit int) (violations []Violation, total
 }
 `, name, varName)
 		if compiled == nil {
-			fmt.Fprintf(&body, "\n// %s is validated by jsonschema/v5: see the note at the top of the file.\nvar %s = mustReference(%sPayloadJSONSchema)\n", varName, varName, name)
+			fmt.Fprintf(&body, "\n// %s validates through jsonschema/v5: see the note at the top of the file.\nvar %s = mustReference(%sPayloadJSONSchema)\n", varName, varName, name)
 		} else {
 			writeSchemaVars(&body, varName, compiled)
 		}
