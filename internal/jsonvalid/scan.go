@@ -25,11 +25,11 @@ const maxNesting = 10000
 
 // The scanner: methods of validator that read JSON syntax at v.pos and move
 // past it. They check the syntax strictly, exactly as encoding/json does,
-// and panic with a *SyntaxError (recovered by Validate) where it is broken,
-// so that every caller can read valid input without checking.
+// and panic with a *SyntaxError (recovered by Validate) where it is broken:
+// their callers need not check anything.
 
-// fail panics with a SyntaxError for the byte at v.pos (or the end of
-// input), found where context says.
+// syntaxError panics with a SyntaxError for the byte at v.pos (or the end
+// of input), found where context says.
 func (v *validator) syntaxError(context string) {
 	if v.pos >= len(v.data) {
 		panic(&SyntaxError{Offset: int64(len(v.data)), Msg: "unexpected end of JSON input"})
@@ -68,6 +68,7 @@ func (v *validator) peek() byte {
 	return 0
 }
 
+// skipSpace moves past JSON white space.
 func (v *validator) skipSpace() {
 	for v.pos < len(v.data) {
 		switch v.data[v.pos] {
