@@ -154,11 +154,9 @@ func (v *validator) value(s *Schema) {
 		s = nil
 	}
 	var ok bool // s applies and the value has one of its types
-	switch v.peek() {
-	case '{':
-		ok = v.object(s)
-	case '[':
-		ok = v.array(s)
+	switch c := v.peek(); c {
+	case '{', '[':
+		ok = v.container(s, c)
 	case '"':
 		ok = v.string(s)
 	case 't', 'f':
@@ -288,9 +286,11 @@ func (v *validator) typeOK(s *Schema, t Type, got string) bool {
 	return true
 }
 
-// enter moves into the container at v.pos. Beyond MaxDepth, on the first
-// read, it records that limit, moves past the container and reports false.
-func (v *validator) enter() bool {
+// container checks the object or array (open is '{' or '[') at v.pos
+// against s and moves past it; it reports whether s applies to it. Beyond
+// MaxDepth, on the first read, it records that limit and checks nothing
+// inside.
+func (v *validator) container(s *Schema, open byte) (ok bool) {
 	if v.depth >= maxNesting {
 		v.syntaxError("exceeded max depth")
 	}
@@ -299,20 +299,29 @@ func (v *validator) enter() bool {
 		v.skip()
 		return false
 	}
+	start := v.pos
 	v.depth++
 	v.pos++
-	return true
-}
-
-func (v *validator) object(s *Schema) bool {
-	start := v.pos
-	if !v.enter() {
-		return false
+	if open == '{' {
+		ok = v.typeOK(s, Object, "object")
+	} else {
+		ok = v.typeOK(s, Array, "array")
 	}
-	ok := v.typeOK(s, Object, "object")
 	if !ok || v.broken {
 		s = nil
 	}
+	if open == '{' {
+		v.object(s, start)
+	} else {
+		v.array(s, start)
+	}
+	v.depth--
+	return ok
+}
+
+// object checks the members of the object that starts at start (v.pos is
+// past its '{') against s (nil: none), and moves past it.
+func (v *validator) object(s *Schema, start int) {
 	names := len(v.names)
 	var index map[string]struct{} // the names, once there are many
 	seen := len(v.seen)
@@ -339,8 +348,6 @@ func (v *validator) object(s *Schema) bool {
 		v.objectEnd(s, start, seen, members, additional)
 	}
 	v.seen = v.seen[:seen]
-	v.depth--
-	return ok
 }
 
 // smallObject is the number of members up to which duplicates are found
@@ -486,15 +493,9 @@ func (v *validator) additional(s *Schema, start int) string {
 	return strings.Join(names, ", ")
 }
 
-func (v *validator) array(s *Schema) bool {
-	start := v.pos
-	if !v.enter() {
-		return false
-	}
-	ok := v.typeOK(s, Array, "array")
-	if !ok || v.broken {
-		s = nil
-	}
+// array checks the elements of the array that starts at start (v.pos is
+// past its '[') against s (nil: none), and moves past it.
+func (v *validator) array(s *Schema, start int) {
 	contained := s == nil || s.Contains == nil
 	containsFailures := 0
 	u := uniqueness{canon: len(v.canon), forms: len(v.forms), first: -1}
@@ -521,10 +522,9 @@ func (v *validator) array(s *Schema) bool {
 		}
 		v.path = v.path[:len(v.path)-1]
 	}
-	v.depth--
 	v.canon, v.forms = v.canon[:u.canon], v.forms[:u.forms]
 	if s == nil || v.broken {
-		return ok
+		return
 	}
 	if n < s.MinItems && v.violated() {
 		v.record(fmt.Sprintf("minimum %d items required, but found %d items", s.MinItems, n))
@@ -548,7 +548,6 @@ func (v *validator) array(s *Schema) bool {
 			v.containsViolations(s.Contains, start)
 		}
 	}
-	return ok
 }
 
 // item checks the n-th element of an array, at start, against the schemas
