@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -174,4 +175,29 @@ func TestLimitAndTotal(t *testing.T) {
 			assert.Equal(t, want, validate(p.ref, doc, limit), "Reference, limit %d", limit)
 		}
 	}
+}
+
+// TestValidateConcurrently: a Schema, compiled or Reference, serves many
+// goroutines at once (run with -race).
+func TestValidateConcurrently(t *testing.T) {
+	t.Parallel()
+	p := compilePair(t, fuzzSchema)
+	docs := mutations(t, fuzzSeeds[:2], values[:12])
+	want := make([]result, len(docs))
+	for i, doc := range docs {
+		want[i] = validate(p.fast, doc, 3)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			s := p.fast
+			if g%2 == 1 {
+				s = p.ref
+			}
+			for i, doc := range docs {
+				assert.Equal(t, want[i], validate(s, doc, 3))
+			}
+		})
+	}
+	wg.Wait()
 }
