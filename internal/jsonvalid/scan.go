@@ -118,19 +118,27 @@ type pathElem struct {
 // member, and the key as encoding/json decodes it. The name and key share
 // data's bytes unless the key had to be decoded.
 func (v *validator) key() (pathElem, []byte) {
+	var elem pathElem
+	v.readKey(&elem)
+	if elem.quoted != nil {
+		return elem, []byte(elem.name)
+	}
+	return elem, v.data[elem.at+1 : elem.at+1+len(elem.name)]
+}
+
+// readKey is key that fills elem, at its place in v.path.
+func (v *validator) readKey(elem *pathElem) {
 	v.skipSpace()
 	if v.peek() != '"' {
 		v.syntaxError("looking for beginning of object key string")
 	}
-	elem := pathElem{at: v.pos, index: -1}
+	elem.at, elem.index = v.pos, -1
 	raw, decode := v.scanString()
-	key := raw
 	if decode {
 		elem.quoted = v.data[elem.at:v.pos]
 		elem.name = decodeString(elem.quoted)
-		key = []byte(elem.name)
 	} else {
-		elem.name = unsafeString(raw)
+		elem.name, elem.quoted = unsafeString(raw), nil
 	}
 	v.skipSpace()
 	if v.peek() != ':' {
@@ -138,7 +146,6 @@ func (v *validator) key() (pathElem, []byte) {
 	}
 	v.pos++
 	v.skipSpace()
-	return elem, key
 }
 
 // stringBytes marks the bytes that end the fast loop of scanString: the

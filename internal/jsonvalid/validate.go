@@ -330,15 +330,16 @@ func (v *validator) object(s *Schema, start int) {
 	}
 	members, additional := 0, 0
 	for v.next('}') {
-		elem, _ := v.key()
-		v.path = append(v.path, elem)
+		v.path = append(v.path, pathElem{})
+		elem := &v.path[len(v.path)-1]
+		v.readKey(elem)
 		if v.structure && v.duplicate(names, &index, elem.name) {
 			v.limit("duplicate key")
 		}
 		members++
 		if s == nil || v.broken {
 			v.value(nil)
-		} else if !v.member(s, elem, seen) {
+		} else if !v.member(s, elem.at, elem.name, seen) {
 			additional++
 		}
 		v.path = v.path[:len(v.path)-1]
@@ -382,16 +383,16 @@ func (v *validator) duplicate(from int, index *map[string]struct{}, name string)
 	return false
 }
 
-// member checks the value of an object member, at v.pos, against the
-// schemas s gives it, and reports whether s declares it (else it is an
-// additional property).
-func (v *validator) member(s *Schema, elem pathElem, seen int) (declared bool) {
+// member checks the value of the object member name, whose key is at at
+// and value at v.pos, against the schemas s gives it, and reports whether s
+// declares it (else it is an additional property).
+func (v *validator) member(s *Schema, at int, name string, seen int) (declared bool) {
 	start := v.pos
 	if s.PropertyNames != nil {
-		v.rescan(s.PropertyNames, elem.at) // the name, as a string
+		v.rescan(s.PropertyNames, at) // the name, as a string
 	}
 	read := false
-	if i := s.property(elem.name); i >= 0 {
+	if i := s.property(name); i >= 0 {
 		v.seen[seen+i/64] |= 1 << (i % 64)
 		if p := s.Properties[i].Schema; p != nil {
 			declared = true
@@ -399,7 +400,7 @@ func (v *validator) member(s *Schema, elem pathElem, seen int) (declared bool) {
 		}
 	}
 	for _, pp := range s.PatternProperties {
-		if pp.Pattern.MatchString(elem.name) {
+		if pp.Pattern.MatchString(name) {
 			declared = true
 			v.apply(pp.Schema, start, &read)
 		}
