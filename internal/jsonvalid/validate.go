@@ -686,8 +686,11 @@ func (v *validator) bound(d *decimal, lit []byte, bound, format string, ok func(
 }
 
 // float is a number literal as jsonschema/v5 prints a bound: the nearest
-// float64 (±Inf beyond).
+// float64 (±Inf beyond), 0 for every zero (big.Rat has no -0).
 func float(lit string) float64 {
+	if d := parseDecimal([]byte(lit)); d.zero() {
+		return 0
+	}
 	f, _ := strconv.ParseFloat(lit, 64)
 	return f
 }
