@@ -44,7 +44,7 @@ test: ## Run every test with the race detector
 
 # Fuzz targets, as package:Target; fuzz-smoke runs each briefly in CI.
 FUZZ_TARGETS := ./pkg/webhook:FuzzSignatureHeader ./pkg/webhook:FuzzValidate ./pkg/webhook:FuzzHandler \
-	./pkg/webhook:FuzzValidatorsAgree ./pkg/webhook:FuzzDeliveredIsValidated
+	./pkg/webhook:FuzzValidatorsAgree ./pkg/webhook:FuzzDeliveredIsValidated ./internal/jsonvalid:FuzzValidateAgrees
 FUZZTIME ?= 3s
 
 .PHONY: fuzz-smoke

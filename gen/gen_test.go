@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pmezard/go-difflib/difflib"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -206,5 +207,9 @@ func TestAPISurface(t *testing.T) {
 	}
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err, "run make golden")
-	assert.Equal(t, string(want), string(out), "the generated API changed: review, then run make golden (UPDATE_GOLDEN=1 go test ./gen) and commit %s", golden)
+	if string(want) != string(out) {
+		diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{A: difflib.SplitLines(string(want)), B: difflib.SplitLines(string(out)),
+			FromFile: golden, ToFile: "go doc -all", Context: 2})
+		t.Errorf("the generated API changed: review, then run make golden and commit %s\n%s", golden, diff)
+	}
 }

@@ -10,14 +10,14 @@ type Violation struct {
 	Message string `json:"message"`
 }
 
-// ValidateWebhookPayload checks data against WebhookPayloadJSONSchema in one pass
-// over its bytes. err is non-nil, and nothing else is checked, when data is
-// not exactly one JSON value. Otherwise it returns the first limit
-// violations in document order (all of them when limit <= 0) and how many
-// there are in all. It agrees with a draft-07 validator
-// (github.com/santhosh-tekuri/jsonschema/v5, formats asserted) on every
-// input within jsonvalid's limits on nesting and numbers; beyond them it
-// reports only those limits. A key repeated in one object is a violation.
+// ValidateWebhookPayload checks that data is exactly one JSON value that
+// satisfies WebhookPayloadJSONSchema, in one pass over its bytes (see
+// jsonvalid.Validate). It returns the first limit violations (all when
+// limit <= 0) in document order and how many there are in all, or a
+// *jsonvalid.SyntaxError and no violation when data is not JSON. It agrees
+// with jsonschema/v5 (draft-07, formats asserted) on every document within
+// jsonvalid's limits on nesting and numbers and without duplicate keys;
+// beyond them it reports only those.
 func ValidateWebhookPayload(data []byte, limit int) (violations []Violation, total int, err error) {
 	total, err = jsonvalid.Validate(webhookPayloadSchema, data, limit, func(pointer, message string) {
 		violations = append(violations, Violation{Pointer: pointer, Message: message})
@@ -41,12 +41,13 @@ var webhookPayloadSchema = &jsonvalid.Schema{
 		}},
 		{Name: "event", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
-			Enum: []string{"job.progress", "job.completed", "job.failed", "job.cancelled"},
-		}},
+			Enum:        []string{`"job.progress"`, `"job.completed"`, `"job.failed"`, `"job.cancelled"`},
+			EnumMessage: `value must be one of "job.progress", "job.completed", "job.failed", "job.cancelled"`,
+		}, Required: true},
 		{Name: "job_id", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
 			Format: "uuid",
-		}},
+		}, Required: true},
 		{Name: "progress", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.Integer, TypeNames: []string{"integer"},
 			Minimum: "0",
@@ -89,16 +90,17 @@ var webhookPayloadSchema = &jsonvalid.Schema{
 		}},
 		{Name: "status", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
-			Enum: []string{"pending", "in_progress", "completed", "failed", "cancelled"},
-		}},
+			Enum:        []string{`"pending"`, `"in_progress"`, `"completed"`, `"failed"`, `"cancelled"`},
+			EnumMessage: `value must be one of "pending", "in_progress", "completed", "failed", "cancelled"`,
+		}, Required: true},
 		{Name: "timestamp", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
 			Format: "date-time",
-		}},
+		}, Required: true},
 		{Name: "type", Schema: &jsonvalid.Schema{
 			Types: jsonvalid.String, TypeNames: []string{"string"},
-			Enum: []string{"imagine", "upscale", "variation", "describe", "blend"},
+			Enum:        []string{`"imagine"`, `"upscale"`, `"variation"`, `"describe"`, `"blend"`},
+			EnumMessage: `value must be one of "imagine", "upscale", "variation", "describe", "blend"`,
 		}},
 	},
-	Required: []string{"event", "job_id", "status", "timestamp"},
 }

@@ -5,176 +5,540 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"math"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
-// ErrUnsupported reports a schema keyword (or a form of one) that Validate
-// does not implement. Compile refuses such a schema rather than ignore the
-// keyword, so that a spec change cannot silently weaken validation.
-var ErrUnsupported = errors.New("jsonvalid: schema keyword not implemented")
+// ErrUnsupported reports a schema construct that Compile does not turn into
+// a Schema for the fast path. Such a schema is still valid draft-07: use
+// Reference, which validates through jsonschema/v5, for it.
+var ErrUnsupported = errors.New("jsonvalid: schema construct not compiled")
 
-// annotations are the keywords that never change a verdict.
-var annotations = map[string]bool{
-	"$schema": true, "$comment": true, "title": true, "description": true, "default": true,
-	"examples": true, "example": true, "deprecated": true, "readOnly": true, "writeOnly": true,
-	"externalDocs": true, "discriminator": true,
-}
+// MaxReads bounds how many times Validate may read one byte of a document
+// against a compiled Schema. Combinators read a value once per alternative
+// (twice when none holds), so the bound is a product over their nesting;
+// Compile refuses a schema that could exceed it, which takes combinators
+// nested deep under a recursive "$ref", so that Validate's cost stays
+// linear in the document with a small factor.
+const MaxReads = 256
 
-// TypeBits maps JSON Schema type names to Types.
-var TypeBits = map[string]Type{
-	"null": Null, "boolean": Boolean, "object": Object, "array": Array,
-	"number": Number, "integer": Integer, "string": String,
-}
-
-// Compile compiles a self-contained draft-07 JSON Schema document (no $ref)
-// for Validate, or fails with ErrUnsupported.
+// Compile compiles a self-contained draft-07 JSON Schema document for the
+// fast path of Validate. It fails as jsonschema/v5 does on what v5 does not
+// compile, and with ErrUnsupported on what only Reference handles: a "$ref"
+// other than a JSON pointer into the document ("#/definitions/x"), "$id"
+// below the root, a "$schema" other than draft-07, "contentSchema",
+// "regexProperties", numbers beyond the limits, counts beyond 2^31, and a
+// schema that could make Validate read a byte more than MaxReads times.
 func Compile(schema []byte) (*Schema, error) {
-	dec := json.NewDecoder(bytes.NewReader(schema))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
+	if _, err := Reference(schema); err != nil {
+		return nil, err // not valid draft-07, as v5 sees it
+	}
+	root, err := decodeJSON(schema)
+	if err != nil {
 		return nil, fmt.Errorf("jsonvalid: schema: %w", err)
 	}
-	return compile(root, "#")
-}
-
-func compile(v any, at string) (*Schema, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s is %T, not a schema object", ErrUnsupported, at, v)
+	if m, ok := root.(map[string]any); ok {
+		if uri, ok := m["$schema"].(string); ok && !isDraft07(uri) {
+			return nil, fmt.Errorf("%w: $schema %q is not draft-07", ErrUnsupported, uri)
+		}
 	}
-	s := &Schema{}
-	for _, kw := range slices.Sorted(maps.Keys(m)) {
-		val, here := m[kw], at+"/"+kw
-		var err error
-		switch {
-		case annotations[kw] || strings.HasPrefix(kw, "x-"):
-		case kw == "type":
-			err = s.compileType(val, here)
-		case kw == "properties":
-			err = s.compileProperties(val, m["required"], at)
-		case kw == "required":
-			if _, ok := m["properties"]; !ok {
-				err = s.compileProperties(map[string]any{}, val, at)
-			}
-		case kw == "items":
-			if _, ok := val.(map[string]any); !ok {
-				return nil, fmt.Errorf("%w: %s must be a single schema (tuple items are not supported)", ErrUnsupported, here)
-			}
-			s.Items, err = compile(val, here)
-		case kw == "enum":
-			err = s.compileEnum(val, here)
-		case kw == "format":
-			name, ok := val.(string)
-			if !ok || jsonschema.Formats[name] == nil {
-				return nil, fmt.Errorf("%w: %s: unknown format %v", ErrUnsupported, here, val)
-			}
-			s.Format = name
-		case kw == "minimum":
-			s.Minimum, err = bound(val, here)
-		case kw == "maximum":
-			s.Maximum, err = bound(val, here)
-		case kw == "exclusiveMinimum":
-			s.ExclusiveMinimum, err = bound(val, here)
-		case kw == "exclusiveMaximum":
-			s.ExclusiveMaximum, err = bound(val, here)
-		default:
-			return nil, fmt.Errorf("%w: %q at %s", ErrUnsupported, kw, at)
-		}
-		if err != nil {
-			return nil, err
-		}
+	c := compiler{root: root, nodes: map[string]*Schema{}}
+	s, err := c.compile(root, "#")
+	if err != nil {
+		return nil, err
+	}
+	if maxReads(s) > MaxReads {
+		return nil, fmt.Errorf("%w: a byte may be read more than MaxReads (%d) times: combinators nested deep, or under a recursive $ref", ErrUnsupported, MaxReads)
 	}
 	return s, nil
 }
 
-// bound reads a bound keyword: a number (draft-07), within the limits.
-func bound(v any, at string) (string, error) {
-	n, ok := v.(json.Number)
-	if !ok || NumberOutOfLimits(string(n)) != "" {
-		return "", fmt.Errorf("%w: %s must be a number within the limits, found %v", ErrUnsupported, at, v)
+// isDraft07 reports whether uri names the draft-07 meta-schema, as
+// jsonschema/v5 recognizes it.
+func isDraft07(uri string) bool {
+	uri = strings.TrimPrefix(strings.TrimPrefix(uri, "http://"), "https://")
+	if u, ok := strings.CutSuffix(uri, "#/"); ok {
+		uri = u
 	}
-	return string(n), nil
+	return strings.TrimSuffix(uri, "#") == "json-schema.org/draft-07/schema"
 }
 
-func (s *Schema) compileType(v any, at string) error {
-	var list []any
-	switch t := v.(type) {
-	case string:
-		list = []any{t}
-	case []any:
-		list = t
+// decodeJSON decodes exactly one JSON value, numbers as json.Number.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
 	}
-	if len(list) == 0 {
-		return fmt.Errorf("%w: %s must be a type name or a non-empty list of them", ErrUnsupported, at)
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON value")
 	}
-	for _, x := range list {
-		name, _ := x.(string)
-		bit, ok := TypeBits[name]
+	return v, nil
+}
+
+// compiler turns a decoded schema document into Schemas. Each location in
+// the document compiles once, so a "$ref" and the place it points to share
+// one Schema, and a recursive "$ref" becomes a cycle.
+type compiler struct {
+	root  any
+	nodes map[string]*Schema // by location ("#/definitions/x")
+}
+
+// compile compiles the schema v found at location at.
+func (c *compiler) compile(v any, at string) (*Schema, error) {
+	// Draft-07 ignores every keyword beside "$ref": a schema with one is
+	// the schema at the end of its chain of "$ref"s.
+	for chain := map[string]bool{}; ; {
+		if s, ok := c.nodes[at]; ok {
+			return s, nil
+		}
+		m, _ := v.(map[string]any)
+		ref, ok := m["$ref"].(string)
 		if !ok {
-			return fmt.Errorf("%w: %s: unknown type %v", ErrUnsupported, at, x)
+			break
+		}
+		if chain[at] {
+			return nil, fmt.Errorf("jsonvalid: %s: $ref loop", at)
+		}
+		chain[at] = true
+		var err error
+		if v, at, err = c.resolve(ref); err != nil {
+			return nil, fmt.Errorf("%w: %s/$ref: %w", ErrUnsupported, at, err)
+		}
+	}
+	if b, ok := v.(bool); ok {
+		s := &Schema{Never: !b}
+		c.nodes[at] = s
+		return s, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("jsonvalid: %s: %T is not a schema", at, v)
+	}
+	s := &Schema{} // known before its subschemas, which may refer to it
+	c.nodes[at] = s
+	for _, kw := range []string{"$id", "regexProperties"} {
+		if _, ok := m[kw]; ok && (kw != "$id" || at != "#") {
+			return nil, fmt.Errorf("%w: %q at %s", ErrUnsupported, kw, at)
+		}
+	}
+	if _, ok := m["contentSchema"]; ok && m["contentMediaType"] != nil {
+		return nil, fmt.Errorf("%w: %q at %s", ErrUnsupported, "contentSchema", at)
+	}
+	return s, c.keywords(s, m, at)
+}
+
+// resolve finds the target of a "$ref" that is a JSON pointer into the
+// document, and its location written as compile names locations.
+func (c *compiler) resolve(ref string) (any, string, error) {
+	if !strings.HasPrefix(ref, "#") || strings.ContainsAny(ref, "%") {
+		return nil, "", fmt.Errorf("%q is not a JSON pointer into the document", ref)
+	}
+	v, loc := c.root, "#"
+	if ref == "#" || ref == "#/" {
+		return v, loc, nil
+	}
+	if !strings.HasPrefix(ref, "#/") {
+		return nil, "", fmt.Errorf("%q: anchors are not supported", ref)
+	}
+	for tok := range strings.SplitSeq(ref[2:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[tok]
+		case []any:
+			var i int
+			if _, err := fmt.Sscan(tok, &i); err != nil || i < 0 || i >= len(x) {
+				return nil, "", fmt.Errorf("%q: no such element", ref)
+			}
+			v = x[i]
+		default:
+			v = nil
+		}
+		if v == nil {
+			return nil, "", fmt.Errorf("%q does not resolve", ref)
+		}
+		loc += "/" + escapeToken(tok)
+	}
+	return v, loc, nil
+}
+
+var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+func escapeToken(s string) string { return tokenEscaper.Replace(s) }
+
+// keywords compiles the keywords of the schema object m, at location at,
+// into s, as jsonschema/v5 reads them for draft-07.
+func (c *compiler) keywords(s *Schema, m map[string]any, at string) error {
+	if err := s.compileType(m["type"]); err != nil {
+		return err
+	}
+	if err := s.compileEquality(m); err != nil {
+		return err
+	}
+	if name, ok := m["format"].(string); ok && jsonschema.Formats[name] != nil {
+		s.Format = name // v5 does not assert a format it does not know
+	}
+	for _, kw := range []struct {
+		name string
+		dst  *string
+	}{
+		{"minimum", &s.Minimum}, {"maximum", &s.Maximum}, {"exclusiveMinimum", &s.ExclusiveMinimum},
+		{"exclusiveMaximum", &s.ExclusiveMaximum}, {"multipleOf", &s.MultipleOf},
+	} {
+		var err error
+		if *kw.dst, err = number(m[kw.name], at+"/"+kw.name); err != nil {
+			return err
+		}
+	}
+	for _, kw := range []struct {
+		name string
+		min  *int
+		max  **int
+	}{
+		{"minLength", &s.MinLength, nil}, {"maxLength", nil, &s.MaxLength},
+		{"minProperties", &s.MinProperties, nil}, {"maxProperties", nil, &s.MaxProperties},
+		{"minItems", &s.MinItems, nil}, {"maxItems", nil, &s.MaxItems},
+	} {
+		n, err := count(m[kw.name], at+"/"+kw.name)
+		switch {
+		case err != nil:
+			return err
+		case kw.max != nil:
+			*kw.max = n
+		case n != nil:
+			*kw.min = *n
+		}
+	}
+	if p, ok := m["pattern"].(string); ok {
+		s.Pattern = regexp.MustCompile(p) // v5 checked it (format "regex")
+	}
+	s.ContentEncoding, _ = m["contentEncoding"].(string)
+	s.ContentMediaType, _ = m["contentMediaType"].(string)
+	s.UniqueItems, _ = m["uniqueItems"].(bool)
+	if err := c.compileObject(s, m, at); err != nil {
+		return err
+	}
+	return c.compileApplicators(s, m, at)
+}
+
+// compileApplicators compiles the keywords that apply subschemas to array
+// elements and to the value itself.
+func (c *compiler) compileApplicators(s *Schema, m map[string]any, at string) (err error) {
+	one := func(kw string) *Schema {
+		x, ok := m[kw]
+		if !ok || err != nil {
+			return nil
+		}
+		var sub *Schema
+		sub, err = c.compile(x, at+"/"+escapeToken(kw))
+		return sub
+	}
+	list := func(kw string) []*Schema {
+		xs, ok := m[kw].([]any)
+		if !ok || err != nil {
+			return nil
+		}
+		out := make([]*Schema, len(xs)) // not nil, even when empty
+		for i, x := range xs {
+			if out[i], err = c.compile(x, fmt.Sprintf("%s/%s/%d", at, kw, i)); err != nil {
+				return nil
+			}
+		}
+		return out
+	}
+	if _, ok := m["items"].([]any); ok {
+		s.TupleItems = list("items")
+		if b, ok := m["additionalItems"].(bool); ok {
+			s.NoAdditionalItems = !b
+		} else {
+			s.AdditionalItems = one("additionalItems")
+		}
+	} else {
+		s.Items = one("items")
+	}
+	s.Contains = one("contains")
+	s.AllOf, s.AnyOf, s.OneOf, s.Not = list("allOf"), list("anyOf"), list("oneOf"), one("not")
+	if m["if"] != nil && (m["then"] != nil || m["else"] != nil) { // "if" alone changes nothing
+		s.If, s.Then, s.Else = one("if"), one("then"), one("else")
+	}
+	return err
+}
+
+func (s *Schema) compileType(v any) error {
+	var names []string
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case string:
+		names = []string{t}
+	case []any:
+		for _, x := range t {
+			names = append(names, x.(string))
+		}
+	}
+	for _, name := range names {
+		bit, ok := typeBits[name]
+		if !ok {
+			return fmt.Errorf("jsonvalid: unknown type %q", name)
 		}
 		s.Types |= bit
-		s.TypeNames = append(s.TypeNames, name)
+	}
+	s.TypeNames = names
+	return nil
+}
+
+// typeBits maps JSON Schema type names to Types.
+var typeBits = map[string]Type{
+	"null": Null, "boolean": Boolean, "object": Object, "array": Array,
+	"number": Number, "integer": Integer, "string": String,
+}
+
+// compileEquality compiles enum and const, with jsonschema/v5's messages.
+func (s *Schema) compileEquality(m map[string]any) error {
+	if enum, ok := m["enum"].([]any); ok {
+		s.Enum = []string{}
+		primitive := true
+		shown := make([]string, len(enum))
+		for i, e := range enum {
+			form, err := canonicalValue(e)
+			if err != nil {
+				return err
+			}
+			s.Enum = append(s.Enum, form)
+			shown[i] = fmt.Sprintf("%#v", e)
+			switch e.(type) {
+			case map[string]any, []any:
+				primitive = false
+			}
+		}
+		switch {
+		case !primitive:
+			s.EnumMessage = "enum failed"
+		case len(enum) == 1:
+			s.EnumMessage = "value must be " + shown[0]
+		default:
+			s.EnumMessage = "value must be one of " + strings.Join(shown, ", ")
+		}
+	}
+	if c, ok := m["const"]; ok {
+		var err error
+		if s.Const, err = canonicalValue(c); err != nil {
+			return err
+		}
+		switch c.(type) {
+		case map[string]any, []any:
+			s.ConstMessage = "const failed"
+		default:
+			s.ConstMessage = fmt.Sprintf("value must be %#v", c)
+		}
 	}
 	return nil
 }
 
-// compileProperties compiles "properties" and "required" together: each
-// required name becomes a property, with a nil schema when it has none.
-func (s *Schema) compileProperties(props, required any, at string) error {
-	pm, ok := props.(map[string]any)
+// canonicalValue is the canonical form of a decoded JSON value.
+func canonicalValue(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return canonicalOf(b)
+}
+
+// number reads a number keyword: a literal within the limits, or "".
+func number(v any, at string) (string, error) {
+	n, ok := v.(json.Number)
 	if !ok {
-		return fmt.Errorf("%w: %s/properties is not an object", ErrUnsupported, at)
+		return "", nil
 	}
-	names := slices.Collect(maps.Keys(pm))
-	if required != nil {
-		list, ok := required.([]any)
-		if !ok {
-			return fmt.Errorf("%w: %s/required is not an array", ErrUnsupported, at)
-		}
-		for i, r := range list {
-			name, ok := r.(string)
-			if !ok {
-				return fmt.Errorf("%w: %s/required/%d is not a string", ErrUnsupported, at, i)
+	if msg := NumberOutOfLimits(string(n)); msg != "" {
+		return "", fmt.Errorf("%w: %s: %s", ErrUnsupported, at, msg)
+	}
+	return string(n), nil
+}
+
+// count reads a count keyword (minLength...), nil when absent. v5 reads it
+// as a float64 converted to int, which is exact below 2^31.
+func count(v any, at string) (*int, error) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return nil, nil
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || f < 0 || f >= 1<<31 {
+		return nil, fmt.Errorf("%w: %s: %s is not a count below 2^31", ErrUnsupported, at, n)
+	}
+	return new(int(f)), nil
+}
+
+// compileObject compiles the keywords on objects.
+func (c *compiler) compileObject(s *Schema, m map[string]any, at string) error {
+	props, _ := m["properties"].(map[string]any)
+	required, _ := m["required"].([]any)
+	deps, _ := m["dependencies"].(map[string]any)
+	names := map[string]bool{} // every property name Validate tracks
+	for name := range props {
+		names[name] = true
+	}
+	for _, r := range required {
+		names[r.(string)] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(deps)) {
+		names[name] = true
+		d := Dependency{Name: name}
+		if list, ok := deps[name].([]any); ok {
+			d.Required = []string{}
+			for _, r := range list {
+				d.Required = append(d.Required, r.(string))
+				names[r.(string)] = true
 			}
-			s.Required = append(s.Required, name)
-			if !slices.Contains(names, name) {
-				names = append(names, name)
-			}
-		}
-	}
-	if len(names) > 64 {
-		return fmt.Errorf("%w: %s has %d properties and required names, at most 64 are supported", ErrUnsupported, at, len(names))
-	}
-	for _, name := range slices.Sorted(slices.Values(names)) {
-		p := Property{Name: name}
-		if ps, ok := pm[name]; ok {
+		} else {
 			var err error
-			if p.Schema, err = compile(ps, at+"/properties/"+escapeToken(name)); err != nil {
+			if d.Schema, err = c.compile(deps[name], at+"/dependencies/"+escapeToken(name)); err != nil {
+				return err
+			}
+		}
+		s.Dependencies = append(s.Dependencies, d)
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		p := Property{Name: name, Required: slices.Contains(required, any(name))}
+		if ps, ok := props[name]; ok {
+			var err error
+			if p.Schema, err = c.compile(ps, at+"/properties/"+escapeToken(name)); err != nil {
 				return err
 			}
 		}
 		s.Properties = append(s.Properties, p)
 	}
+	patterns, _ := m["patternProperties"].(map[string]any)
+	for _, p := range slices.Sorted(maps.Keys(patterns)) {
+		ps, err := c.compile(patterns[p], at+"/patternProperties/"+escapeToken(p))
+		if err != nil {
+			return err
+		}
+		s.PatternProperties = append(s.PatternProperties, PatternProperty{Pattern: regexp.MustCompile(p), Schema: ps})
+	}
+	if b, ok := m["additionalProperties"].(bool); ok {
+		s.NoAdditionalProperties = !b
+	} else if ap, ok := m["additionalProperties"]; ok {
+		var err error
+		if s.AdditionalProperties, err = c.compile(ap, at+"/additionalProperties"); err != nil {
+			return err
+		}
+	}
+	if pn, ok := m["propertyNames"]; ok {
+		var err error
+		if s.PropertyNames, err = c.compile(pn, at+"/propertyNames"); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-func (s *Schema) compileEnum(v any, at string) error {
-	list, ok := v.([]any)
-	if !ok || len(list) == 0 {
-		return fmt.Errorf("%w: %s must be a non-empty array", ErrUnsupported, at)
+// maxReads returns how many times Validate may read one byte of a value
+// against s, at most (saturating just above MaxReads).
+func maxReads(s *Schema) int {
+	r := reads{memo: map[readsKey]int{}}
+	most := 0
+	for depth := 0; depth <= MaxDepth; depth++ {
+		most = max(most, r.of(s, depth, false))
 	}
-	for i, e := range list {
-		str, ok := e.(string)
-		if !ok {
-			return fmt.Errorf("%w: %s/%d: only string enum values are supported, found %v", ErrUnsupported, at, i, e)
+	return most
+}
+
+type readsKey struct {
+	s     *Schema
+	depth int
+	count bool
+}
+
+// reads computes how many times Validate reads a byte depth levels below
+// a value checked against a schema, counting violations (count) or keeping
+// them, at most.
+type reads struct{ memo map[readsKey]int }
+
+func (r *reads) of(s *Schema, depth int, count bool) int {
+	if s == nil || s.Never {
+		return 1
+	}
+	k := readsKey{s, depth, count}
+	if n, ok := r.memo[k]; ok {
+		return n
+	}
+	sum := func(ns ...int) int {
+		t := 0
+		for _, n := range ns {
+			t = min(t+n, MaxReads+1)
 		}
-		s.Enum = append(s.Enum, str)
+		return t
 	}
-	return nil
+	each := func(list []*Schema, count bool) int {
+		t := 0
+		for _, sub := range list {
+			t = sum(t, r.of(sub, depth, count))
+		}
+		return t
+	}
+	n := 1
+	if depth > 0 {
+		n = r.children(s, depth-1, count)
+	}
+	n = sum(n, each(s.AllOf, count), each(s.AnyOf, true), each(s.OneOf, true))
+	if !count {
+		n = sum(n, each(s.AnyOf, false), each(s.OneOf, false))
+	}
+	if s.Not != nil {
+		n = sum(n, r.of(s.Not, depth, true))
+	}
+	if s.If != nil {
+		n = sum(n, r.of(s.If, depth, true), max(r.of(s.Then, depth, count), r.of(s.Else, depth, count)))
+	}
+	for _, d := range s.Dependencies {
+		if d.Schema != nil {
+			n = sum(n, r.of(d.Schema, depth, count))
+		}
+	}
+	if s.Enum != nil || s.Const != "" || s.NoAdditionalProperties {
+		n = sum(n, 1)
+	}
+	r.memo[k] = n
+	return n
+}
+
+// children is reads for the members and elements of a value checked
+// against s, depth levels below them.
+func (r *reads) children(s *Schema, depth int, count bool) int {
+	sum := func(a, b int) int { return min(a+b, MaxReads+1) }
+	member := 1
+	for _, p := range s.Properties {
+		member = max(member, r.of(p.Schema, depth, count))
+	}
+	member = max(member, r.of(s.AdditionalProperties, depth, count))
+	for _, pp := range s.PatternProperties {
+		member = sum(member, r.of(pp.Schema, depth, count))
+	}
+	if s.PropertyNames != nil && depth == 0 {
+		member = sum(member, r.of(s.PropertyNames, 0, count))
+	}
+	item := max(r.of(s.Items, depth, count), r.of(s.AdditionalItems, depth, count))
+	for _, t := range s.TupleItems {
+		item = max(item, r.of(t, depth, count))
+	}
+	if s.Contains != nil {
+		item = sum(item, r.of(s.Contains, depth, true))
+		if !count {
+			item = sum(item, r.of(s.Contains, depth, false))
+		}
+	}
+	if s.UniqueItems {
+		item = sum(item, 1)
+	}
+	return max(member, item)
 }

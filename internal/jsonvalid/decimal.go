@@ -2,6 +2,7 @@ package jsonvalid
 
 import (
 	"bytes"
+	"math/big"
 	"strconv"
 )
 
@@ -97,3 +98,41 @@ func cmpInt(a, b int) int {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// appendCanonical appends d's canonical form: "0", or the sign, "0.", the
+// digits and the exponent ("-0.15e2" for -15).
+func (d *decimal) appendCanonical(b []byte) []byte {
+	if d.zero() {
+		return append(b, '0')
+	}
+	if d.neg {
+		b = append(b, '-')
+	}
+	b = append(b, "0."...)
+	b = append(b, d.digits()...)
+	b = append(b, 'e')
+	return strconv.AppendInt(b, int64(d.point), 10)
+}
+
+// multipleOf reports whether d is an integer multiple of the number literal
+// m (positive, within the limits), exactly, as jsonschema/v5 decides it
+// with big.Rat: d = D × 10^a and m = M × 10^b for integers D and M, so d/m
+// is an integer exactly when M divides D × 10^(a-b) (a >= b), or
+// M × 10^(b-a) divides D.
+func (d *decimal) multipleOf(m string) bool {
+	if d.zero() {
+		return true
+	}
+	dm := parseDecimal([]byte(m))
+	n, k := new(big.Int), new(big.Int)
+	n.SetString(string(d.digits()), 10)
+	k.SetString(string(dm.digits()), 10)
+	shift := (d.point - d.n) - (dm.point - dm.n)
+	ten := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(shift, -shift))), nil)
+	if shift >= 0 {
+		n.Mul(n, ten)
+	} else {
+		k.Mul(k, ten)
+	}
+	return n.Rem(n, k).Sign() == 0
+}

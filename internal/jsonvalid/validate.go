@@ -1,9 +1,8 @@
 package jsonvalid
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,242 +12,666 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
-// Type is a set of JSON types.
-type Type uint8
-
-// The JSON types; Integer is a Number without a fractional part.
-const (
-	Null Type = 1 << iota
-	Boolean
-	Object
-	Array
-	Number
-	Integer
-	String
-)
-
-// Schema is a compiled JSON Schema node. Generated code builds it; every
-// field's zero value means the keyword is absent.
-type Schema struct {
-	Types            Type       // allowed types; 0 allows any
-	TypeNames        []string   // the "type" keyword as written, for messages
-	Properties       []Property // sorted by name; at most 64
-	Required         []string   // each is also in Properties
-	Items            *Schema
-	Enum             []string
-	Format           string // a name in jsonschema.Formats
-	Minimum          string // number literals; "" when absent
-	Maximum          string
-	ExclusiveMinimum string
-	ExclusiveMaximum string
-}
-
-// Property is a schema for one property of an object; Schema is nil for a
-// property that is only required.
-type Property struct {
-	Name   string
-	Schema *Schema
-}
-
-// Validate validates data, which must be exactly one syntactically valid
-// JSON value, against s and calls report for each violation: its JSON
-// pointer (RFC 6901) and message, in document order. When data is beyond
-// the limits (MaxDepth, MaxNumberLength, MaxExponent), only those
-// violations are reported, as no schema keyword is checked.
+// Validate checks that data is exactly one JSON value as encoding/json
+// accepts it (else it returns a *SyntaxError and reports nothing) and that
+// the value satisfies s, in one pass over the bytes. It calls report for the
+// first limit violations (all when limit <= 0) in document order and
+// returns how many there are in all. A nil s checks only the syntax, the
+// limits and duplicate keys.
+//
+// Document order is the order of the places in data that the violations'
+// JSON pointers lead to (a member's key, an element, the whole value; a
+// missing property takes its object's place), then of their messages, then
+// of their pointers.
+//
+// The violations are those of jsonschema/v5 (draft-07, formats asserted):
+// each leaf of its error tree, except that a failed "required" is one
+// "missing required property" per missing property, at its own pointer.
+// Two checks come first, and when either fails only its violations are
+// reported, as no schema keyword is checked:
+//   - the limits: nothing nested deeper than MaxDepth (the container there
+//     is reported, nothing inside it is examined), no number literal longer
+//     than MaxNumberLength or with an exponent beyond MaxExponent;
+//   - duplicate member names (I-JSON, RFC 7493), compared as encoding/json
+//     decodes them: each later member with the name of an earlier one of
+//     the same object is a "duplicate key" violation at its pointer. A
+//     document with duplicates means different things to different
+//     readers, so its schema violations would depend on the reader.
 func Validate(s *Schema, data []byte, limit int, report func(pointer, message string)) (total int, err error) {
-	if !json.Valid(data) {
-		var x any
-		err := json.Unmarshal(data, &x)
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return 0, &SyntaxError{Offset: se.Offset, Msg: se.Error()}
-		}
-		return 0, &SyntaxError{Offset: int64(len(data)), Msg: "unexpected end of JSON input"}
-	}
 	v := pool.Get().(*validator)
-	defer pool.Put(v)
-	v.reset(data)
-	v.value(s, 0)
-	list := v.schema
-	for _, x := range v.limits {
-		if !x.dropped {
-			list = v.limits
-			break
-		}
+	defer v.release()
+	v.reset(data, limit)
+	if err := v.run(s); err != nil {
+		return 0, err
 	}
-	for _, x := range list {
-		if !x.dropped {
-			total++
-			if limit <= 0 || total <= limit {
-				report(x.pointer, x.message)
-			}
-		}
+	switch {
+	case v.limits.total > 0:
+		return v.limits.report(report), nil
+	case s != nil && s.ref != nil:
+		return s.ref.validate(data, limit, report), nil
 	}
-	return total, nil
+	return v.schema.report(report), nil
 }
-
-// SyntaxError reports that data is not exactly one JSON value.
-type SyntaxError struct {
-	Offset int64 // where in the data the error was found
-	Msg    string
-}
-
-func (e *SyntaxError) Error() string { return e.Msg }
 
 var pool = sync.Pool{New: func() any { return new(validator) }}
 
-type violation struct {
-	pointer, message string
-	dropped          bool // found in a value that a later duplicate key replaced
-}
-
-// pathElem is one step of the current JSON pointer: an object key (raw
-// bytes, decoded only when a pointer is written) or an array index.
-type pathElem struct {
-	key    []byte
-	quoted []byte // the key with its quotes, when it must be decoded
-	index  int    // -1 for a key
-}
-
-// keyRecord remembers an object key and the violations its value added,
-// so that a later duplicate (encoding/json keeps the last) can drop them.
-type keyRecord struct {
-	key                  []byte
-	schemaFrom, schemaTo int
-	limitsFrom, limitsTo int
-}
-
+// validator reads one JSON document. Its scanner (scan.go) reads the
+// syntax; the rest checks a schema on the way.
+//
+// Each byte is read first by a scan that checks the syntax, the limits and
+// duplicate keys (structure is true), and, where a schema has more to
+// check, once more per schema it applies to the same value (a combinator's
+// alternatives, "contains", "propertyNames", "uniqueItems"...). The later
+// reads happen only once the first has found nothing wrong with the value.
 type validator struct {
-	data   []byte
-	pos    int
-	path   []pathElem
-	keys   []keyRecord
-	schema []violation
-	limits []violation
+	data []byte
+	pos  int
+	root int // where the top-level value starts
+
+	structure bool // this read checks the limits and duplicate keys
+	broken    bool // a limit or duplicate key was found: schema keywords are no longer checked
+	depth     int  // containers entered
+
+	path  []pathElem // the pointer of the value at hand
+	names []string   // member names of the objects being read, for duplicates
+	seen  []uint64   // bit sets: the properties present in the objects being read
+	canon []byte     // canonical forms being built (enum, const, uniqueItems)
+	spans []span     // members of canonical objects being sorted
+	forms []int      // ends in canon of the canonical forms of an array's items
+
+	limits sink // violations of the limits and duplicate keys
+	schema sink // violations of the schema
+
+	counting bool // count violations in counted instead of keeping them
+	counted  int
+
+	steps     int            // work done, for the tests of linear cost
+	positions map[string]int // when not nil, every value's place by pointer is recorded there (placesOf)
+	places    map[string]int // placesOf(data), once needed
 }
 
-func (v *validator) reset(data []byte) {
-	v.data, v.pos = data, 0
-	v.path, v.keys = v.path[:0], v.keys[:0]
-	v.schema, v.limits = v.schema[:0], v.limits[:0]
+func (v *validator) reset(data []byte, limit int) {
+	v.data, v.pos, v.root = data, 0, 0
+	v.structure, v.broken, v.depth = false, false, 0
+	v.path, v.names, v.seen = v.path[:0], v.names[:0], v.seen[:0]
+	v.canon, v.spans, v.forms = v.canon[:0], v.spans[:0], v.forms[:0]
+	v.limits.reset(limit)
+	v.schema.reset(limit)
+	v.counting, v.counted, v.steps, v.positions, v.places = false, 0, 0, nil, nil
 }
 
-// value validates the value at v.pos against s (nil: only the limits) and
-// moves past it.
-func (v *validator) value(s *Schema, depth int) {
+// release returns v to the pool without anything that refers to data, nor
+// the buffers a large document grew.
+func (v *validator) release() {
+	clear(v.path[:cap(v.path)])
+	clear(v.names[:cap(v.names)])
+	v.reset(nil, 0)
+	const large = 64 << 10
+	if cap(v.canon) > large || cap(v.forms) > large || cap(v.schema.list) > large || cap(v.limits.list) > large {
+		*v = validator{}
+	}
+	pool.Put(v)
+}
+
+// run reads the whole of data, checking s (nil: nothing but the syntax and
+// the limits), and returns the syntax error it finds.
+func (v *validator) run(s *Schema) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			se, ok := r.(*SyntaxError)
+			if !ok {
+				panic(r)
+			}
+			err = se
+		}
+	}()
+	if s != nil && s.ref != nil {
+		s = nil
+	}
 	v.skipSpace()
-	switch c := v.data[v.pos]; c {
+	v.root, v.structure = v.pos, true
+	v.value(s)
+	v.skipSpace()
+	if v.pos < len(v.data) {
+		v.syntaxError("after top-level value")
+	}
+	return nil
+}
+
+// value checks the value at v.pos against s (nil: none) and moves past it.
+func (v *validator) value(s *Schema) {
+	v.steps++
+	v.skipSpace()
+	if v.broken {
+		s = nil
+	}
+	if v.positions != nil {
+		v.positions[v.pointer(false)] = v.here()
+	}
+	start := v.pos
+	if s != nil && s.Never {
+		v.fail("not allowed")
+		s = nil
+	}
+	var ok bool // s applies and the value has one of its types
+	switch c := v.peek(); c {
 	case '{', '[':
-		if depth >= MaxDepth {
-			v.limits = append(v.limits, violation{pointer: v.pointer(), message: depthMessage})
-			v.skipContainer()
-			return
-		}
-		kind, name := Object, "object"
-		if c == '[' {
-			kind, name = Array, "array"
-		}
-		if s != nil && s.Types != 0 && s.Types&kind == 0 {
-			v.typeError(s, name)
-			s = nil // v5 stops here; the limits still apply inside
-		}
-		if s != nil && s.Enum != nil {
-			v.fail(enumMessage(s.Enum)) // enum values are strings
-		}
-		if kind == Object {
-			v.object(s, depth)
-		} else {
-			v.array(s, depth)
-		}
+		ok = v.container(s, c)
 	case '"':
-		start := v.pos
-		raw, decode := v.scanString()
-		if s == nil {
-			return
-		}
-		if s.Types != 0 && s.Types&String == 0 {
-			v.typeError(s, "string")
-			return
-		}
-		if s.Enum == nil && s.Format == "" {
-			return
-		}
-		// The bytes are only read while Validate runs, and a format check
-		// keeps nothing, so the string may share them.
-		str := unsafe.String(unsafe.SliceData(raw), len(raw))
-		if decode {
-			_ = json.Unmarshal(v.data[start:v.pos], &str) // as encoding/json reads it
-		}
-		v.checkString(s, str)
-	case 't', 'n':
-		v.pos += 4
-		v.literal(s, c)
-	case 'f':
-		v.pos += 5
-		v.literal(s, c)
+		ok = v.string(s)
+	case 't', 'f':
+		v.literal()
+		ok = v.typeOK(s, Boolean, "boolean")
+	case 'n':
+		v.literal()
+		ok = v.typeOK(s, Null, "null")
 	default:
-		v.number(s)
+		ok = v.number(s)
+	}
+	if !ok || v.broken {
+		return
+	}
+	if s.Enum != nil || s.Const != "" {
+		v.equality(s, start)
+	}
+	if s.inPlace() {
+		v.inPlace(s, start)
 	}
 }
 
-func (v *validator) literal(s *Schema, c byte) {
+// here is the place (see violation.at) of the value at hand.
+func (v *validator) here() int {
+	if n := len(v.path); n > 0 {
+		return v.path[n-1].at
+	}
+	return v.root
+}
+
+// violated counts a violation of the value at hand and reports whether it
+// may be kept: then the caller builds its message and calls record.
+func (v *validator) violated() bool {
+	if v.counting {
+		v.counted++
+		return false
+	}
+	return v.schema.admits(v.place())
+}
+
+// record keeps a violation of the value at hand.
+func (v *validator) record(message string) {
+	v.keep(message, v.pointer(true))
+}
+
+// keep keeps a schema violation at pointer, which leads to the value at
+// hand or to one of its members.
+func (v *validator) keep(message, pointer string) {
+	v.schema.add(violation{at: v.place(), message: message, pointer: pointer})
+}
+
+// place is the place of a schema violation of the value at hand. It is
+// here, unless the pointer has a member named "": jsonschema/v5 leaves such
+// a member out of its pointers, so the violation takes the place its
+// pointer leads to, as Reference finds it.
+func (v *validator) place() int {
+	for _, e := range v.path {
+		if e.index < 0 && e.name == "" {
+			if v.places == nil {
+				v.places = placesOf(v.data)
+			}
+			return place(v.places, v.pointer(true))
+		}
+	}
+	return v.here()
+}
+
+// fail counts, and keeps if it may, a violation of the value at hand.
+func (v *validator) fail(message string) {
+	if v.violated() {
+		v.record(message)
+	}
+}
+
+// limit records a violation of the limits, or a duplicate key, at the value
+// at hand. Schema keywords are no longer checked.
+func (v *validator) limit(message string) {
+	v.broken = true
+	if v.limits.admits(v.here()) {
+		v.limits.add(violation{at: v.here(), message: message, pointer: v.pointer(false)})
+	}
+}
+
+// pointer writes the JSON pointer of the value at hand; for a schema
+// violation, as jsonschema/v5 writes it, without the members named "".
+func (v *validator) pointer(schema bool) string {
+	var b strings.Builder
+	for _, e := range v.path {
+		switch {
+		case e.index >= 0:
+			b.WriteByte('/')
+			b.WriteString(strconv.Itoa(e.index))
+		case e.name != "" || !schema:
+			b.WriteByte('/')
+			writeToken(&b, e.name)
+		}
+	}
+	return b.String()
+}
+
+// writeToken writes a JSON pointer token (RFC 6901): "~" as "~0", "/" as "~1".
+func writeToken(b *strings.Builder, name string) {
+	for i := range len(name) {
+		switch c := name[i]; c {
+		case '~':
+			b.WriteString("~0")
+		case '/':
+			b.WriteString("~1")
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+// typeOK reports whether s applies to a value of type t (named got in
+// messages), counting a violation if s does not allow it.
+func (v *validator) typeOK(s *Schema, t Type, got string) bool {
 	if s == nil {
-		return
+		return false
 	}
-	kind, name := Boolean, "boolean"
-	if c == 'n' {
-		kind, name = Null, "null"
+	if s.Types != 0 && s.Types&t == 0 {
+		if v.violated() {
+			v.record("expected " + strings.Join(s.TypeNames, " or ") + ", but got " + got)
+		}
+		return false
 	}
-	if s.Types != 0 && s.Types&kind == 0 {
-		v.typeError(s, name)
-		return
-	}
-	if s.Enum != nil {
-		v.fail(enumMessage(s.Enum))
-	}
+	return true
 }
 
-func (v *validator) checkString(s *Schema, str string) {
-	if s.Enum != nil {
-		found := false
-		for _, e := range s.Enum {
-			if e == str {
-				found = true
-				break
+// container checks the object or array (open is '{' or '[') at v.pos
+// against s and moves past it; it reports whether s applies to it. Beyond
+// MaxDepth, on the first read, it records that limit and checks nothing
+// inside.
+func (v *validator) container(s *Schema, open byte) (ok bool) {
+	if v.depth >= maxNesting {
+		v.syntaxError("exceeded max depth")
+	}
+	if v.structure && v.depth >= MaxDepth {
+		v.limit(depthMessage)
+		v.skip()
+		return false
+	}
+	start := v.pos
+	v.depth++
+	v.pos++
+	if open == '{' {
+		ok = v.typeOK(s, Object, "object")
+	} else {
+		ok = v.typeOK(s, Array, "array")
+	}
+	if !ok || v.broken {
+		s = nil
+	}
+	if open == '{' {
+		v.object(s, start)
+	} else {
+		v.array(s, start)
+	}
+	v.depth--
+	return ok
+}
+
+// object checks the members of the object that starts at start (v.pos is
+// past its '{') against s (nil: none), and moves past it.
+func (v *validator) object(s *Schema, start int) {
+	names := len(v.names)
+	var index map[string]struct{} // the names, once there are many
+	seen := len(v.seen)
+	if s != nil {
+		v.seen = append(v.seen, make([]uint64, (len(s.Properties)+63)/64)...)
+	}
+	members, additional := 0, 0
+	for v.next('}') {
+		v.path = append(v.path, pathElem{})
+		elem := &v.path[len(v.path)-1]
+		v.readKey(elem)
+		if v.structure && v.duplicate(names, &index, elem.name) {
+			v.limit("duplicate key")
+		}
+		members++
+		if s == nil || v.broken {
+			v.value(nil)
+		} else if !v.member(s, elem.at, elem.name, seen) {
+			additional++
+		}
+		v.path = v.path[:len(v.path)-1]
+	}
+	v.names = v.names[:names]
+	if s != nil && !v.broken {
+		v.objectEnd(s, start, seen, members, additional)
+	}
+	v.seen = v.seen[:seen]
+}
+
+// smallObject is the number of members up to which duplicates are found
+// by comparing names; beyond it, with a map.
+const smallObject = 8
+
+// duplicate reports whether name is already a member of the object whose
+// names start at v.names[from] (or are in *index), and adds it.
+func (v *validator) duplicate(from int, index *map[string]struct{}, name string) bool {
+	if *index != nil {
+		v.steps++
+		if _, ok := (*index)[name]; ok {
+			return true
+		}
+		(*index)[name] = struct{}{}
+		return false
+	}
+	for _, n := range v.names[from:] {
+		v.steps++
+		if n == name {
+			return true
+		}
+	}
+	v.names = append(v.names, name)
+	if len(v.names)-from > smallObject {
+		*index = make(map[string]struct{}, 2*smallObject)
+		for _, n := range v.names[from:] {
+			(*index)[n] = struct{}{}
+		}
+		v.names = v.names[:from]
+	}
+	return false
+}
+
+// member checks the value of the object member name, whose key is at at
+// and value at v.pos, against the schemas s gives it, and reports whether s
+// declares it (else it is an additional property).
+func (v *validator) member(s *Schema, at int, name string, seen int) (declared bool) {
+	start := v.pos
+	if s.PropertyNames != nil {
+		v.rescan(s.PropertyNames, at) // the name, as a string
+	}
+	read := false
+	if i := s.property(name); i >= 0 {
+		v.seen[seen+i/64] |= 1 << (i % 64)
+		if p := s.Properties[i].Schema; p != nil {
+			declared = true
+			v.apply(p, start, &read)
+		}
+	}
+	for _, pp := range s.PatternProperties {
+		if pp.Pattern.MatchString(name) {
+			declared = true
+			v.apply(pp.Schema, start, &read)
+		}
+	}
+	if !declared && s.AdditionalProperties != nil {
+		v.apply(s.AdditionalProperties, start, &read)
+	}
+	if !read {
+		v.value(nil)
+	}
+	return declared
+}
+
+// declares reports whether s has a schema for the property name, in
+// "properties" or "patternProperties".
+func (s *Schema) declares(name string) bool {
+	if i := s.property(name); i >= 0 && s.Properties[i].Schema != nil {
+		return true
+	}
+	for _, pp := range s.PatternProperties {
+		if pp.Pattern.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// present reports whether the i-th property of the object's schema was
+// found (false for i < 0, no property); seen is where its bits start.
+func (v *validator) present(seen, i int) bool {
+	return i >= 0 && v.seen[seen+i/64]&(1<<(i%64)) != 0
+}
+
+// objectEnd checks what s says of the object as a whole, which started at
+// start; v.pos is past it.
+func (v *validator) objectEnd(s *Schema, start, seen, members, additional int) {
+	for i, p := range s.Properties {
+		if p.Required && !v.present(seen, i) && v.violated() {
+			v.keep("missing required property", v.memberPointer(p.Name))
+		}
+	}
+	if members < s.MinProperties && v.violated() {
+		v.record(fmt.Sprintf("minimum %d properties allowed, but found %d properties", s.MinProperties, members))
+	}
+	if s.MaxProperties != nil && members > *s.MaxProperties && v.violated() {
+		v.record(fmt.Sprintf("maximum %d properties allowed, but found %d properties", *s.MaxProperties, members))
+	}
+	if additional > 0 && s.NoAdditionalProperties && v.violated() {
+		v.record("additionalProperties " + v.additional(s, start) + " not allowed")
+	}
+	for _, d := range s.Dependencies {
+		if !v.present(seen, s.property(d.Name)) {
+			continue
+		}
+		for _, r := range d.Required {
+			if !v.present(seen, s.property(r)) && v.violated() {
+				v.record(fmt.Sprintf("property %s is required, if %s property exists", quote(r), quote(d.Name)))
 			}
 		}
-		if !found {
-			v.fail(enumMessage(s.Enum))
-		}
-	}
-	if s.Format != "" {
-		if check := jsonschema.Formats[s.Format]; check != nil && !check(str) {
-			v.fail(quote(str) + " is not valid " + quote(s.Format))
+		if d.Schema != nil {
+			v.rescan(d.Schema, start)
 		}
 	}
 }
 
-func (v *validator) number(s *Schema) {
+// memberPointer is the pointer of the member name of the value at hand.
+func (v *validator) memberPointer(name string) string {
+	var b strings.Builder
+	b.WriteString(v.pointer(true))
+	b.WriteByte('/')
+	writeToken(&b, name)
+	return b.String()
+}
+
+// additional lists, quoted as in jsonschema/v5's message and sorted (v5's
+// order is random), the names of the members of the object at start that s
+// does not declare.
+func (v *validator) additional(s *Schema, start int) string {
+	end := v.pos
+	v.pos = start + 1
+	var names []string
+	for v.next('}') {
+		elem, _ := v.key()
+		if !s.declares(elem.name) {
+			names = append(names, quote(elem.name))
+		}
+		v.skip()
+	}
+	v.pos = end
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// array checks the elements of the array that starts at start (v.pos is
+// past its '[') against s (nil: none), and moves past it.
+func (v *validator) array(s *Schema, start int) {
+	contained := s == nil || s.Contains == nil
+	containsFailures := 0
+	u := uniqueness{canon: len(v.canon), forms: len(v.forms), first: -1}
+	n := 0
+	for ; v.next(']'); n++ {
+		item := v.pos
+		v.path = append(v.path, pathElem{at: item, index: n})
+		if s == nil || v.broken {
+			v.value(nil)
+		} else {
+			v.item(s, n, item)
+		}
+		if s != nil && !v.broken {
+			if !contained {
+				if c := v.count(s.Contains, item); c == 0 {
+					contained = true
+				} else {
+					containsFailures += c
+				}
+			}
+			if s.UniqueItems && u.first < 0 {
+				v.unique(&u, item, n)
+			}
+		}
+		v.path = v.path[:len(v.path)-1]
+	}
+	v.canon, v.forms = v.canon[:u.canon], v.forms[:u.forms]
+	if s == nil || v.broken {
+		return
+	}
+	if n < s.MinItems && v.violated() {
+		v.record(fmt.Sprintf("minimum %d items required, but found %d items", s.MinItems, n))
+	}
+	if s.MaxItems != nil && n > *s.MaxItems && v.violated() {
+		v.record(fmt.Sprintf("maximum %d items required, but found %d items", *s.MaxItems, n))
+	}
+	if s.NoAdditionalItems && n > len(s.TupleItems) && v.violated() {
+		v.record(fmt.Sprintf("only %d items are allowed, but found %d items", len(s.TupleItems), n))
+	}
+	if u.first >= 0 && v.violated() {
+		v.record(fmt.Sprintf("items at index %d and %d are equal", u.first, u.second))
+	}
+	if !contained {
+		switch {
+		case n == 0:
+			v.fail("valid must be >= 1, but got 0")
+		case v.counting:
+			v.counted += containsFailures
+		default:
+			v.containsViolations(s.Contains, start)
+		}
+	}
+}
+
+// item checks the n-th element of an array, at start, against the schemas
+// s gives it.
+func (v *validator) item(s *Schema, n, start int) {
+	read := false
+	switch {
+	case s.Items != nil:
+		v.apply(s.Items, start, &read)
+	case n < len(s.TupleItems):
+		v.apply(s.TupleItems[n], start, &read)
+	case s.AdditionalItems != nil:
+		v.apply(s.AdditionalItems, start, &read)
+	}
+	if !read {
+		v.value(nil)
+	}
+}
+
+// containsViolations keeps the violations of every element of the array at
+// start against "contains", none of which satisfies it.
+func (v *validator) containsViolations(contains *Schema, start int) {
+	end, structure := v.pos, v.structure
+	v.pos, v.structure = start+1, false
+	for n := 0; v.next(']'); n++ {
+		v.path = append(v.path, pathElem{at: v.pos, index: n})
+		v.value(contains)
+		v.path = v.path[:len(v.path)-1]
+	}
+	v.pos, v.structure = end, structure
+}
+
+func (v *validator) string(s *Schema) bool {
+	start := v.pos
+	raw, decode := v.scanString()
+	if !v.typeOK(s, String, "string") {
+		return false
+	}
+	if !s.stringKeywords() {
+		return true
+	}
+	// The string is only read while Validate runs, so it may share data.
+	str := unsafeString(raw)
+	if decode {
+		str = decodeString(v.data[start:v.pos])
+	}
+	// A string of n bytes has n/4 to n code points: most need no count.
+	if len(str)/utf8.UTFMax < s.MinLength || s.MaxLength != nil && len(str) > *s.MaxLength {
+		n := utf8.RuneCountInString(str)
+		if n < s.MinLength && v.violated() {
+			v.record(fmt.Sprintf("length must be >= %d, but got %d", s.MinLength, n))
+		}
+		if s.MaxLength != nil && n > *s.MaxLength && v.violated() {
+			v.record(fmt.Sprintf("length must be <= %d, but got %d", *s.MaxLength, n))
+		}
+	}
+	if s.Pattern != nil && !s.Pattern.MatchString(str) && v.violated() {
+		v.record("does not match pattern " + quote(s.Pattern.String()))
+	}
+	if s.Format != "" {
+		if check := jsonschema.Formats[s.Format]; check != nil && !check(str) && v.violated() {
+			v.record(quote(str) + " is not valid " + quote(s.Format))
+		}
+	}
+	if s.ContentEncoding != "" || s.ContentMediaType != "" {
+		v.content(s, str)
+	}
+	return true
+}
+
+// content checks contentEncoding and contentMediaType as jsonschema/v5
+// does for draft-07, with its decoders and media types.
+func (v *validator) content(s *Schema, str string) {
+	decoder, mediaType := jsonschema.Decoders[s.ContentEncoding], jsonschema.MediaTypes[s.ContentMediaType]
+	if decoder == nil && mediaType == nil {
+		return
+	}
+	decoded := s.ContentEncoding == ""
+	var content []byte
+	if decoder != nil {
+		if b, err := decoder(str); err != nil {
+			v.fail("value is not " + s.ContentEncoding + " encoded")
+		} else {
+			content, decoded = b, true
+		}
+	}
+	if decoded && mediaType != nil {
+		if decoder == nil {
+			content = []byte(str)
+		}
+		if mediaType(content) != nil {
+			v.fail("value is not of mediatype " + quote(s.ContentMediaType))
+		}
+	}
+}
+
+func (v *validator) number(s *Schema) bool {
 	lit := v.scanNumber()
 	if msg := NumberOutOfLimits(lit); msg != "" {
-		v.limits = append(v.limits, violation{pointer: v.pointer(), message: msg})
-		return
+		if v.structure {
+			v.limit(msg)
+		}
+		return false
 	}
 	if s == nil {
-		return
+		return false
 	}
 	d := parseDecimal(lit)
-	if s.Types != 0 && s.Types&Number == 0 && (s.Types&Integer == 0 || !d.isInteger()) {
-		v.typeError(s, "number")
-		return
+	t := Number
+	if d.isInteger() {
+		t |= Integer
 	}
-	if s.Enum != nil {
-		v.fail(enumMessage(s.Enum))
+	if !v.typeOK(s, t, "number") {
+		return false
 	}
 	v.bound(&d, lit, s.Minimum, "must be >= %v but found %s", func(c int) bool { return c >= 0 })
 	v.bound(&d, lit, s.ExclusiveMinimum, "must be > %v but found %s", func(c int) bool { return c > 0 })
 	v.bound(&d, lit, s.Maximum, "must be <= %v but found %s", func(c int) bool { return c <= 0 })
 	v.bound(&d, lit, s.ExclusiveMaximum, "must be < %v but found %s", func(c int) bool { return c < 0 })
+	if s.MultipleOf != "" && !d.multipleOf(s.MultipleOf) && v.violated() {
+		v.record(fmt.Sprintf("%s not multipleOf %v", lit, float(s.MultipleOf)))
+	}
+	return true
 }
 
 // bound checks d against one of the four bounds, given as a literal.
@@ -257,251 +680,158 @@ func (v *validator) bound(d *decimal, lit []byte, bound, format string, ok func(
 		return
 	}
 	b := parseDecimal([]byte(bound))
-	if !ok(compare(d, &b)) {
-		f, _ := strconv.ParseFloat(bound, 64)
-		v.fail(fmt.Sprintf(format, f, lit))
+	if !ok(compare(d, &b)) && v.violated() {
+		v.record(fmt.Sprintf(format, float(bound), lit))
 	}
 }
 
-func (v *validator) object(s *Schema, depth int) {
-	v.pos++ // {
-	keysFrom := len(v.keys)
-	var seen uint64
-	for v.next('}') {
-		elem, key := v.key()
-		for i := keysFrom; i < len(v.keys); i++ {
-			if string(v.keys[i].key) == string(key) {
-				v.drop(v.keys[i])
-				v.path = append(v.path, elem)
-				v.fail("duplicate key")
-				v.path = v.path[:len(v.path)-1]
+// float is a number literal as jsonschema/v5 prints a bound: the nearest
+// float64 (±Inf beyond), 0 for every zero (big.Rat has no -0).
+func float(lit string) float64 {
+	if d := parseDecimal([]byte(lit)); d.zero() {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(lit, 64)
+	return f
+}
+
+// equality checks enum and const on the value at start; v.pos is past it.
+func (v *validator) equality(s *Schema, start int) {
+	end, from := v.pos, len(v.canon)
+	form := v.data[start:end] // a string of printable ASCII is its own form
+	if !plainString(form) {
+		v.pos = start
+		v.canonical()
+		v.pos = end
+		form = v.canon[from:]
+	}
+	if s.Const != "" && string(form) != s.Const {
+		v.fail(s.ConstMessage)
+	}
+	if s.Enum != nil {
+		found := false
+		for _, e := range s.Enum {
+			if string(form) == e {
+				found = true
 				break
 			}
 		}
-		rec := keyRecord{key: key, schemaFrom: len(v.schema), limitsFrom: len(v.limits)}
-		var ps *Schema
-		if s != nil {
-			for i := range s.Properties {
-				if s.Properties[i].Name == string(key) {
-					ps = s.Properties[i].Schema
-					seen |= 1 << i
-					break
-				}
-			}
-		}
-		v.path = append(v.path, elem)
-		v.value(ps, depth+1)
-		v.path = v.path[:len(v.path)-1]
-		rec.schemaTo, rec.limitsTo = len(v.schema), len(v.limits)
-		v.keys = append(v.keys, rec)
-	}
-	v.keys = v.keys[:keysFrom]
-	if s == nil {
-		return
-	}
-	for _, name := range s.Required {
-		for i := range s.Properties {
-			if s.Properties[i].Name == name && seen&(1<<i) == 0 {
-				v.path = append(v.path, pathElem{key: []byte(name), index: -1})
-				v.fail("missing required property")
-				v.path = v.path[:len(v.path)-1]
-			}
+		if !found {
+			v.fail(s.EnumMessage)
 		}
 	}
+	v.canon = v.canon[:from]
 }
 
-// drop marks the violations of a value replaced by a duplicate key.
-func (v *validator) drop(r keyRecord) {
-	for i := r.schemaFrom; i < r.schemaTo; i++ {
-		v.schema[i].dropped = true
-	}
-	for i := r.limitsFrom; i < r.limitsTo; i++ {
-		v.limits[i].dropped = true
-	}
-}
-
-func (v *validator) array(s *Schema, depth int) {
-	v.pos++ // [
-	var items *Schema
-	if s != nil {
-		items = s.Items
-	}
-	for i := 0; v.next(']'); i++ {
-		v.path = append(v.path, pathElem{index: i})
-		v.value(items, depth+1)
-		v.path = v.path[:len(v.path)-1]
-	}
-}
-
-// next reports whether the object or array at hand has another member,
-// moving past a separating comma; at close it moves past close and
-// reports false.
-func (v *validator) next(close byte) bool {
-	v.skipSpace()
-	switch v.data[v.pos] {
-	case close:
-		v.pos++
+// plainString reports whether b is a JSON string of printable ASCII
+// characters, not escaped: strconv.Quote writes its content the same way.
+func plainString(b []byte) bool {
+	if len(b) < 2 || b[0] != '"' {
 		return false
-	case ',':
-		v.pos++
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			return false
+		}
 	}
 	return true
 }
 
-// key reads an object key and its colon: the path element that names it
-// (decoded only if a pointer is written) and the key as encoding/json reads
-// it.
-func (v *validator) key() (pathElem, []byte) {
-	v.skipSpace()
-	start := v.pos
-	raw, decode := v.scanString()
-	elem, key := pathElem{key: raw, index: -1}, raw
-	if decode {
-		elem.quoted = v.data[start:v.pos]
-		key = []byte(decodeKey(elem.quoted))
+// inPlace checks the keywords of s that apply other schemas to the value
+// at start, reading it again; v.pos is past it.
+func (v *validator) inPlace(s *Schema, start int) {
+	for _, sub := range s.AllOf {
+		v.rescan(sub, start)
 	}
-	v.skipSpace()
-	v.pos++ // :
-	return elem, key
-}
-
-// skip moves past the value at v.pos, unchecked.
-func (v *validator) skip() {
-	v.skipSpace()
-	switch v.data[v.pos] {
-	case '{', '[':
-		v.skipContainer()
-	case '"':
-		v.scanString()
-	case 't', 'n':
-		v.pos += 4
-	case 'f':
-		v.pos += 5
-	default:
-		v.scanNumber()
+	if s.Not != nil && v.count(s.Not, start) == 0 {
+		v.fail("not failed")
+	}
+	if s.AnyOf != nil {
+		v.alternatives(s.AnyOf, start, false)
+	}
+	if s.OneOf != nil {
+		v.alternatives(s.OneOf, start, true)
+	}
+	if s.If != nil {
+		if v.count(s.If, start) == 0 {
+			if s.Then != nil {
+				v.rescan(s.Then, start)
+			}
+		} else if s.Else != nil {
+			v.rescan(s.Else, start)
+		}
 	}
 }
 
-// scanNumber moves past the number literal at v.pos and returns it.
-func (v *validator) scanNumber() []byte {
-	start := v.pos
-	for v.pos < len(v.data) && isNumberByte(v.data[v.pos]) {
-		v.pos++
-	}
-	return v.data[start:v.pos]
-}
-
-func (v *validator) typeError(s *Schema, got string) {
-	v.fail("expected " + strings.Join(s.TypeNames, " or ") + ", but got " + got)
-}
-
-func (v *validator) fail(message string) {
-	v.schema = append(v.schema, violation{pointer: v.pointer(), message: message})
-}
-
-// pointer writes the JSON pointer of the current value.
-func (v *validator) pointer() string {
-	var b strings.Builder
-	for _, e := range v.path {
-		b.WriteByte('/')
+// alternatives checks anyOf (one: oneOf) on the value at start. Each
+// alternative is first only counted; when none holds, their violations
+// are all kept, which needs another read of each.
+func (v *validator) alternatives(list []*Schema, start int, one bool) {
+	matched, failures := -1, 0
+	for i, sub := range list {
+		n := v.count(sub, start)
 		switch {
-		case e.index >= 0:
-			b.WriteString(strconv.Itoa(e.index))
-		case e.quoted != nil:
-			b.WriteString(escapeToken(decodeKey(e.quoted)))
-		default:
-			b.WriteString(escapeToken(string(e.key)))
-		}
-	}
-	return b.String()
-}
-
-var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-func escapeToken(s string) string { return tokenEscaper.Replace(s) }
-
-// decodeKey decodes a quoted JSON string as encoding/json does (escapes,
-// and invalid UTF-8 replaced by U+FFFD).
-func decodeKey(quoted []byte) string {
-	var s string
-	_ = json.Unmarshal(quoted, &s)
-	return s
-}
-
-// scanString moves past the string at v.pos and returns its raw content,
-// and whether it must be decoded to be read as encoding/json reads it.
-func (v *validator) scanString() (raw []byte, decode bool) {
-	i := v.pos + 1
-	high := false
-	for {
-		c := v.data[i]
-		if c == '"' {
-			break
-		}
-		if c == '\\' {
-			decode = true
-			i += 2
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			high = true
-		}
-		i++
-	}
-	raw = v.data[v.pos+1 : i]
-	v.pos = i + 1
-	if high && !decode && !utf8.Valid(raw) {
-		decode = true
-	}
-	return raw, decode
-}
-
-// skipContainer moves past the array or object at v.pos, unchecked.
-func (v *validator) skipContainer() {
-	depth := 0
-	for {
-		switch v.data[v.pos] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case '"':
-			v.scanString()
-			continue
-		}
-		v.pos++
-		if depth == 0 {
+		case n > 0:
+			failures += n
+		case !one:
 			return
-		}
-	}
-}
-
-func (v *validator) skipSpace() {
-	for v.pos < len(v.data) {
-		switch v.data[v.pos] {
-		case ' ', '\t', '\n', '\r':
-			v.pos++
-		default:
+		case matched >= 0:
+			if v.violated() {
+				v.record(fmt.Sprintf("valid against schemas at indexes %d and %d", matched, i))
+			}
 			return
+		default:
+			matched = i
+		}
+	}
+	switch {
+	case matched >= 0:
+	case v.counting:
+		v.counted += failures
+	default:
+		for _, sub := range list {
+			v.rescan(sub, start)
 		}
 	}
 }
 
-func isNumberByte(c byte) bool {
-	return isDigit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+// apply checks the value at start, which v.pos is at or past, against sub:
+// the first schema applied to it reads it (*read becomes true), the others
+// read it again.
+func (v *validator) apply(sub *Schema, start int, read *bool) {
+	if *read {
+		v.rescan(sub, start)
+		return
+	}
+	*read = true
+	v.value(sub)
 }
 
-// enumMessage is jsonschema/v5's message for a failed enum.
-func enumMessage(enum []string) string {
-	if len(enum) == 1 {
-		return fmt.Sprintf("value must be %#v", enum[0])
+// rescan checks the value at start, already read, against sub, and leaves
+// v.pos where it was. It does nothing once the limits or a duplicate key
+// were found, as schema violations are no longer reported then.
+func (v *validator) rescan(sub *Schema, start int) {
+	if v.broken {
+		return
 	}
-	items := make([]string, len(enum))
-	for i, e := range enum {
-		items[i] = fmt.Sprintf("%#v", e)
-	}
-	return "value must be one of " + strings.Join(items, ", ")
+	end, structure := v.pos, v.structure
+	v.pos, v.structure = start, false
+	v.value(sub)
+	v.pos, v.structure = end, structure
 }
+
+// count is rescan that only counts the violations, and returns how many.
+func (v *validator) count(sub *Schema, start int) int {
+	counting, counted := v.counting, v.counted
+	v.counting, v.counted = true, 0
+	v.rescan(sub, start)
+	n := v.counted
+	v.counting, v.counted = counting, counted
+	return n
+}
+
+// unsafeString shares b's bytes, which must not change while it is used.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // quote single-quotes s as jsonschema/v5 does in its messages.
 func quote(s string) string {

@@ -1,0 +1,106 @@
+package jsonvalid
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// steps returns the work Validate does on data: values read, names and
+// canonical forms compared, canonical bytes written.
+func steps(tb testing.TB, s *Schema, data []byte, limit int) int {
+	tb.Helper()
+	v := new(validator)
+	v.reset(data, limit)
+	require.NoError(tb, v.run(s))
+	return v.steps
+}
+
+// repeat joins n copies of item, numbered by %d, inside open and close.
+func repeat(open, item, close string, n int) []byte {
+	var b strings.Builder
+	b.WriteString(open)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strings.ReplaceAll(item, "%d", fmt.Sprint(i)))
+	}
+	b.WriteString(close)
+	return []byte(b.String())
+}
+
+// TestCostIsLinear: on documents four times larger in one dimension,
+// Validate does no more work per byte (10% slack). Counting the work, not
+// timing it, makes the test exact: the former duplicate check, which
+// compared each name with every earlier one, fails it.
+func TestCostIsLinear(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		schema string
+		doc    func(n int) []byte
+		limit  int
+	}{
+		{"many keys", `{"properties":{"key7":{"type":"integer"}}}`,
+			func(n int) []byte { return repeat("{", `"key%d":%d`, "}", n) }, 10},
+		{"many keys, patternProperties and additionalProperties false",
+			`{"patternProperties":{"^k":{"type":"integer"},"1$":{"minimum":0},"^x":{}},"propertyNames":{"maxLength":9},"additionalProperties":false}`,
+			func(n int) []byte { return repeat("{", `"k%d":%d,"j%d":1`, "}", n) }, 10},
+		{"many keys in many objects", `{"items":{"required":["a"]}}`,
+			func(n int) []byte {
+				return repeat("[", `{"a%d":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10}`, "]", n)
+			}, 10},
+		{"uniqueItems on distinct items", `{"uniqueItems":true}`,
+			func(n int) []byte { return repeat("[", `{"n":%d,"a":[%d.0,"%d"]}`, "]", n) }, 10},
+		{"uniqueItems, equal at the end", `{"uniqueItems":true}`,
+			func(n int) []byte { return repeat("[", `%d`, `,0]`, n) }, 10},
+		{"many violations, limited", `{"items":{"type":"string"}}`,
+			func(n int) []byte { return repeat("[", `%d`, "]", n) }, 10},
+		{"many violations, all", `{"items":{"type":"string","not":{}}}`,
+			func(n int) []byte { return repeat("[", `%d`, "]", n) }, 0},
+		{"combinators on each element", `{"items":{"anyOf":[{"type":"string"},{"type":"object","required":["x"]}],"oneOf":[{},{"type":"integer"}]}}`,
+			func(n int) []byte { return repeat("[", `{"y":%d}`, "]", n) }, 10},
+		{"contains nothing", `{"contains":{"const":"x"}}`,
+			func(n int) []byte { return repeat("[", `{"v":%d}`, "]", n) }, 10},
+		{"enum of a long array", `{"enum":[[1,2],{"a":1}]}`,
+			func(n int) []byte { return repeat("[", `{"b":%d,"a":[%d]}`, "]", n) }, 10},
+		{"deep nesting, repeated", `{"items":{"$ref":"#"}}`,
+			func(n int) []byte { return repeat("[", strings.Repeat("[", 30)+"%d"+strings.Repeat("]", 30), "]", n) }, 10},
+		{"beyond the depth limit", `{}`,
+			func(n int) []byte { return repeat("[", strings.Repeat("[", 40)+"%d"+strings.Repeat("]", 40), "]", n) }, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := Compile([]byte(tt.schema))
+			require.NoError(t, err)
+			const n = 1000
+			smallDoc, largeDoc := tt.doc(n), tt.doc(4*n)
+			small, large := steps(t, s, smallDoc, tt.limit), steps(t, s, largeDoc, tt.limit)
+			perByte := func(steps int, doc []byte) float64 { return float64(steps) / float64(len(doc)) }
+			assert.LessOrEqual(t, perByte(large, largeDoc), 1.1*perByte(small, smallDoc),
+				"steps: %d for %d bytes, %d for %d bytes", small, len(smallDoc), large, len(largeDoc))
+		})
+	}
+}
+
+// TestViolationsBeyondTheLimitAllocateNothing: the violations past the
+// limit are counted, never built.
+func TestViolationsBeyondTheLimitAllocateNothing(t *testing.T) {
+	s, err := Compile([]byte(`{"items":{"type":"string","minLength":1}}`))
+	require.NoError(t, err)
+	allocs := func(n int) float64 {
+		doc := repeat("[", `%d,""`, "]", n)
+		return testing.AllocsPerRun(20, func() {
+			total, err := Validate(s, doc, 10, func(string, string) {})
+			require.NoError(t, err)
+			require.Equal(t, 2*n, total)
+		})
+	}
+	small, large := allocs(100), allocs(10000)
+	assert.LessOrEqual(t, large, small+2, "allocations: %v for 200 violations, %v for 20000", small, large)
+}
