@@ -49,9 +49,14 @@ func TestValidatorAgreesOnSchemaSamples(t *testing.T) {
 		checkDelivered(t, b)
 	}
 
+	// A keyword is broken when jsonschema/v5 reports it, or, for one that
+	// applies subschemas (allOf, dependencies, propertyNames, ...), one of
+	// the keywords below it.
 	broken := brokenKeywords(t, schema, bodies)
 	for _, kw := range assertionKeywords(t, schema) {
-		assert.True(t, broken[kw], "no mutation breaks %s", kw)
+		assert.True(t, broken[kw] || slices.ContainsFunc(slices.Collect(maps.Keys(broken)), func(b string) bool {
+			return strings.HasPrefix(b, kw+"/")
+		}), "no mutation breaks %s", kw)
 	}
 }
 

@@ -74,7 +74,9 @@ func (g *decoderGen) structFunc(def *structDef) string {
 		word, bit := i/64, i%64
 		fmt.Fprintf(&cases, "case %q:\nif seen[%d]&(1<<%d) != 0 {\nreturn jsonvalid.Duplicate(key)\n}\nseen[%d] |= 1 << %d\n",
 			f.json, word, bit, word, bit)
-		fmt.Fprintf(&cases, "if d.Null() {\ncontinue\n}\n")
+		if f.typ.kind != kindRaw { // json.RawMessage keeps a null as it is
+			fmt.Fprintf(&cases, "if d.Null() {\ncontinue\n}\n")
+		}
 		wrap := func(e string) string { return "jsonvalid.AtKey(key, " + e + ")" }
 		if f.pointer() {
 			v := g.temp("v")

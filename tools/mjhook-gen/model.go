@@ -302,17 +302,20 @@ func (m *model) fillStruct(def *structDef, obj map[string]any) {
 	}
 }
 
-// properties collects the properties of an object schema: its own, those
-// of allOf parts (their required ones stay required), and those of anyOf
-// and oneOf alternatives, if/then/else and dependencies (optional, since a
-// valid value may lack them). A property two places give different Go
-// types holds any JSON.
+// properties collects the properties of an object schema and which are
+// required. Its own properties and those of its allOf parts apply to every
+// valid value: they give the Go types (and a property two of them give
+// different schemas holds any JSON). A property that only a conditional
+// part names (an anyOf or oneOf alternative, then or else, a dependency)
+// is typed only when every member of such a group names it with the same
+// schema, since one of them always applies; otherwise a valid value may
+// hold anything there, and so may its Go field (json.RawMessage).
 func (m *model) properties(obj map[string]any) (map[string]any, map[string]bool) {
-	props := map[string]any{}
-	required := map[string]bool{}
-	conflict := map[string]bool{}
-	var add func(s any, mandatory bool, depth int)
-	add = func(s any, mandatory bool, depth int) {
+	props, required, conflict := map[string]any{}, map[string]bool{}, map[string]bool{}
+	var groups [][]any
+	var deps []map[string]any
+	var collect func(s any, depth int)
+	collect = func(s any, depth int) {
 		o, ok := m.deref(s).(map[string]any)
 		if !ok || depth > 8 {
 			return
@@ -325,40 +328,98 @@ func (m *model) properties(obj map[string]any) (map[string]any, map[string]bool)
 				props[k] = v
 			}
 		}
-		if mandatory {
-			if req, ok := o["required"].([]any); ok {
-				for _, r := range req {
-					if name, ok := r.(string); ok {
-						required[name] = true
-						if _, ok := props[name]; !ok {
-							props[name] = true
-						}
-					}
+		for _, r := range list(o["required"]) {
+			if name, ok := r.(string); ok {
+				required[name] = true
+				if _, ok := props[name]; !ok {
+					props[name] = true
 				}
 			}
 		}
 		for _, part := range list(o["allOf"]) {
-			add(part, mandatory, depth+1)
+			collect(part, depth+1)
 		}
 		for _, kw := range []string{"anyOf", "oneOf"} {
-			for _, part := range list(o[kw]) {
-				add(part, false, depth+1)
+			if alts := list(o[kw]); len(alts) > 0 {
+				groups = append(groups, alts)
 			}
 		}
-		for _, kw := range []string{"then", "else"} {
-			add(o[kw], false, depth+1)
+		if then, ok := o["then"]; ok {
+			if els, ok := o["else"]; ok {
+				groups = append(groups, []any{then, els})
+			} else {
+				groups = append(groups, []any{then, true})
+			}
+		} else if els, ok := o["else"]; ok {
+			groups = append(groups, []any{true, els})
 		}
-		if deps, ok := o["dependencies"].(map[string]any); ok {
-			for _, k := range slices.Sorted(maps.Keys(deps)) {
-				add(deps[k], false, depth+1)
+		if d, ok := o["dependencies"].(map[string]any); ok {
+			deps = append(deps, d)
+		}
+	}
+	collect(obj, 0)
+
+	precise, loose := map[string]any{}, map[string]bool{}
+	for _, group := range groups {
+		members := make([]map[string]any, len(group))
+		keys := map[string]bool{}
+		for i, member := range group {
+			members[i], _ = m.properties(mapOf(m.deref(member)))
+			for k := range members[i] {
+				keys[k] = true
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
+			first, everywhere := members[0][k], true
+			for _, mp := range members {
+				v, ok := mp[k]
+				everywhere = everywhere && ok && reflect.DeepEqual(m.deref(v), m.deref(first))
+			}
+			switch prev, typed := precise[k]; {
+			case !everywhere:
+				loose[k] = true
+			case typed && !reflect.DeepEqual(m.deref(prev), m.deref(first)):
+				conflict[k] = true
+			default:
+				precise[k] = first
 			}
 		}
 	}
-	add(obj, true, 0)
+	for _, d := range deps {
+		for _, dep := range d {
+			for k := range mapOf(mapOf(m.deref(dep))["properties"]) {
+				loose[k] = true
+			}
+		}
+	}
+	for k := range loose {
+		if _, ok := props[k]; !ok {
+			props[k] = cmpOr(precise[k], any(true))
+		}
+	}
+	for k, v := range precise {
+		if _, ok := props[k]; !ok {
+			props[k] = v
+		}
+	}
 	for k := range conflict {
 		props[k] = true // any JSON
 	}
 	return props, required
+}
+
+// mapOf returns v as an object, or nil.
+func mapOf(v any) map[string]any {
+	o, _ := v.(map[string]any)
+	return o
+}
+
+// cmpOr returns a unless it is nil, else b.
+func cmpOr(a, b any) any {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 // types returns the JSON types a schema allows: its "type", or what its
