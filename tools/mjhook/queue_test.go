@@ -13,7 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mjhook/mjhook/internal/lifecycle"
+	"github.com/mjhook/mjhook/tools/internal/cli"
+	"github.com/mjhook/mjhook/tools/internal/cli/clitest"
+	"github.com/mjhook/mjhook/tools/internal/lifecycle"
 )
 
 // freePort returns a loopback port nobody listens on.
@@ -48,9 +50,9 @@ func eventsByJob(t *testing.T, out string) (map[string][]string, int) {
 func TestServeQueueEndToEnd(t *testing.T) {
 	t.Parallel()
 	url, events, stop := startServe(t, "--queue", "--data-dir", t.TempDir(), "--nats-port", "-1", "--workers", "2")
-	r := runCLI(t, context.Background(), "", nil, "simulate", "--url", url, "--jobs", "20", "--concurrency", "4",
+	r := runCLI(t, "", nil, "simulate", "--url", url, "--jobs", "20", "--concurrency", "4",
 		"--steps", "3", "--interval", "1ms", "--seed", "11")
-	require.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Equal(t, cli.ExitOK, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 
 	plan, err := lifecycle.Plan(lifecycle.Options{Jobs: 20, Steps: 3, Outcome: lifecycle.OutcomeMixed,
 		WebhookType: lifecycle.WebhookTypeProgress, Seed: 11, Interval: time.Millisecond})
@@ -62,7 +64,7 @@ func TestServeQueueEndToEnd(t *testing.T) {
 		}
 	}
 	require.Eventually(t, func() bool { _, n := eventsByJob(t, events.String()); return n >= 100 }, 20*time.Second, 20*time.Millisecond)
-	require.Equal(t, exitOK, stop())
+	require.Equal(t, cli.ExitOK, stop())
 	got, n := eventsByJob(t, events.String())
 	assert.Equal(t, 100, n, "each event printed once")
 	assert.Equal(t, want, got, "in order within each job")
@@ -75,20 +77,20 @@ func TestWorkerCommandAttachesToServe(t *testing.T) {
 	port := freePort(t)
 	url, edgeOut, _ := startServe(t, "--queue", "--data-dir", t.TempDir(), "--nats-port", strconv.Itoa(port), "--workers", "0")
 	for _, ev := range []string{"progress", "completed"} {
-		r := runCLI(t, context.Background(), "", nil, "send", "--url", url, "--event", ev, "--job-id", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
-		require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+		r := runCLI(t, "", nil, "send", "--url", url, "--event", ev, "--job-id", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
+		require.Equal(t, cli.ExitOK, r.Code, r.Stdout+r.Stderr)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errOut := &syncBuffer{}, &syncBuffer{}
+	out, errOut := &clitest.SyncBuffer{}, &clitest.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: errOut, getenv: getenv(nil)},
+		done <- program.Run(ctx, clitest.Env("", out, errOut, nil),
 			[]string{"worker", "--nats-url", "nats://127.0.0.1:" + strconv.Itoa(port)})
 	}()
 	require.Eventually(t, func() bool { return strings.Count(out.String(), "\n") == 2 }, 15*time.Second, 20*time.Millisecond)
 	cancel()
-	assert.Equal(t, exitOK, <-done, errOut.String())
+	assert.Equal(t, cli.ExitOK, <-done, errOut.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	assert.Contains(t, lines[0], `"event":"job.progress"`)
 	assert.Contains(t, lines[1], `"event":"job.completed"`)
