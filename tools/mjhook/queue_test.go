@@ -13,9 +13,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"fmt"
+	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/queue"
+	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/cli/clitest"
 	"github.com/mjhook/mjhook/tools/internal/lifecycle"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // freePort returns a loopback port nobody listens on.
@@ -95,4 +101,70 @@ func TestWorkerCommandAttachesToServe(t *testing.T) {
 	assert.Contains(t, lines[0], `"event":"job.progress"`)
 	assert.Contains(t, lines[1], `"event":"job.completed"`)
 	assert.Empty(t, edgeOut.String(), "the edge prints nothing itself")
+}
+
+// TestWorkerDedupeAndJobState: mjhook worker takes serve's --dedupe and
+// --job-state, with their meaning. JetStream holds, for one job, an event,
+// the same event again (as a redelivery after a lost acknowledgement
+// would), the terminal event and a stale progress after it.
+func TestWorkerDedupeAndJobState(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		args  []string
+		print []string // the events printed, in order
+	}{
+		{name: "default: duplicates printed once", args: nil,
+			print: []string{"job.progress/50", "job.cancelled/0", "job.progress/60"}},
+		{name: "--dedupe=false prints every delivery", args: []string{"--dedupe=false"},
+			print: []string{"job.progress/50", "job.progress/50", "job.cancelled/0", "job.progress/60"}},
+		{name: "--job-state drops the stale progress", args: []string{"--job-state"},
+			print: []string{"job.progress/50", "job.cancelled/0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, err := queue.StartEmbedded(queue.EmbeddedOptions{DataDir: t.TempDir(), Port: -1})
+			require.NoError(t, err)
+			t.Cleanup(srv.Close)
+
+			ctx, cancel := context.WithCancel(t.Context())
+			out, errOut := &clitest.SyncBuffer{}, &clitest.SyncBuffer{}
+			done := make(chan int, 1)
+			go func() {
+				done <- program.Run(ctx, clitest.Env("", out, errOut, nil), append([]string{"worker", "--nats-url", srv.URL()}, tt.args...))
+			}()
+			require.Eventually(t, func() bool { return strings.Contains(errOut.String(), "handling events") }, 15*time.Second, 10*time.Millisecond)
+
+			nc, err := nats.Connect(srv.URL())
+			require.NoError(t, err)
+			defer nc.Close()
+			js, err := jetstream.New(nc)
+			require.NoError(t, err)
+			id := webhooktest.NewJobID()
+			subject := queue.Config{Subject: queue.DefaultSubject}.PartitionSubject(queue.Partition(id, queue.DefaultPartitions))
+			stale := webhooktest.Progress(id, 60)
+			stale.Status = gen.StatusInProgress
+			for _, p := range []gen.JobWebhookPayload{webhooktest.Progress(id, 50), webhooktest.Progress(id, 50), webhooktest.Cancelled(id), stale} {
+				_, err := js.Publish(ctx, subject, webhooktest.Marshal(t, p))
+				require.NoError(t, err)
+			}
+			// Each event is either printed or reported on stderr as a
+			// duplicate or a drop.
+			handled := func() int {
+				return strings.Count(out.String(), "\n") + strings.Count(errOut.String(), "duplicate ") + strings.Count(errOut.String(), "dropped stale ")
+			}
+			require.Eventually(t, func() bool { return handled() == 4 }, 15*time.Second, 10*time.Millisecond, "stdout:\n%s\nstderr:\n%s", out, errOut)
+			cancel()
+			assert.Equal(t, cli.ExitOK, <-done, errOut.String())
+
+			var got []string
+			for line := range strings.Lines(out.String()) {
+				var p gen.JobWebhookPayload
+				require.NoError(t, json.Unmarshal([]byte(line), &p))
+				got = append(got, fmt.Sprintf("%s/%d", p.GetEvent(), p.GetProgress()))
+			}
+			assert.Equal(t, tt.print, got)
+		})
+	}
 }

@@ -18,17 +18,25 @@ standard output as one compact JSON line, as serve prints it. Workers share
 one durable consumer per partition: each event is handled by one worker, a
 job's events in order; start as many as you like. An event whose handling
 fails is redelivered, and after --max-deliveries attempts moved to the
-dead-letter stream. SIGINT or SIGTERM stops it after the events in hand.`,
+dead-letter stream. SIGINT or SIGTERM stops it after the events in hand.
+
+Like serve, it acknowledges an event it already printed without printing it
+again (--dedupe, in this process's memory: JetStream redelivers an event
+whose acknowledgement was lost), and --job-state drops stale events: a job's
+events after its terminal event, or with lower progress than already seen.
+These are the flags, and the meaning, of the workers of 'serve --queue'.`,
 	New: func() cli.Runner { return &worker{nats: natsFlags{url: "nats://127.0.0.1:4222"}} },
 }
 
 // worker is one run of mjhook worker.
 type worker struct {
+	delivery   deliveryFlags
 	nats       natsFlags
 	queueFlags queueFlags
 }
 
 func (c *worker) Flags(fs *flag.FlagSet) {
+	c.delivery.define(fs)
 	c.nats.define(fs, "NATS server to attach to")
 	c.queueFlags.define(fs)
 }
@@ -42,7 +50,9 @@ func (c *worker) Run(ctx context.Context, e *cli.Env, args []string) error {
 		return fmt.Errorf("connecting to NATS at %s: %w", c.nats.url, err)
 	}
 	defer nc.Close()
-	w, err := queue.NewWorker(ctx, nc, &eventPrinter{w: e.Stdout}, c.queueFlags.config(warnLogger(e)))
+	log := warnLogger(e)
+	sub := c.delivery.wrap(e, &eventPrinter{w: e.Stdout}, log)
+	w, err := queue.NewWorker(ctx, nc, sub, c.queueFlags.config(log))
 	if err != nil {
 		if ctx.Err() != nil {
 			e.Logf("stopped while starting")
