@@ -193,22 +193,9 @@ func TestSimulateRetriesUntilDelivered(t *testing.T) {
 	assert.Contains(t, r.Stdout, "  delivered  4\n")
 }
 
-func TestSimulateAbandonsOnClientError(t *testing.T) {
-	t.Parallel()
-	url, _, _ := startServe(t)
-	// Signed with a secret serve does not hold: every event is a 401.
-	r := runCLI(t, "", nil, "simulate", "--url", url, "--jobs", "2", "--steps", "0",
-		"--interval", "1ms", "--secret", "not-the-secret")
-	assert.Equal(t, cli.ExitFail, r.Code)
-	assert.Contains(t, r.Stdout, "  abandoned  4\n")
-	assert.Contains(t, r.Stdout, "  retried    0\n")
-	assert.Contains(t, r.Stderr, "answer 401")
-}
-
 func TestSendUsageErrors(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
-		{"send", "--event", "completed"},
 		{"send", "--url", "http://127.0.0.1:1/"},
 		{"send", "--url", "http://127.0.0.1:1/", "--event", "completed", "--file", "x.json"},
 		{"send", "--url", "http://127.0.0.1:1/", "--event", "exploded"},

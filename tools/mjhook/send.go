@@ -12,7 +12,7 @@ import (
 )
 
 var sendCommand = &cli.Command{
-	UsageLine: "send [flags] --url URL (--event EVENT [--job-id UUID] | --file FILE)",
+	UsageLine: "send [flags] (--event EVENT [--job-id UUID] | --file FILE)",
 	Short:     "sign and POST one event; exit 0 on a 2xx answer, 1 otherwise",
 	Long: `Send builds a schema-valid sample event (or takes FILE as is), signs it, POSTs
 it once with Content-Type: application/json, and prints the answer's status
@@ -27,7 +27,7 @@ type send struct {
 }
 
 func (c *send) Flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.url, "url", "", "endpoint to POST to (required)")
+	fs.StringVar(&c.url, "url", defaultURL, "endpoint to POST to")
 	fs.StringVar(&c.event, "event", "", "sample event to send: "+eventNames)
 	fs.StringVar(&c.jobID, "job-id", "", "job_id of the sample event (default: a random UUID)")
 	fs.StringVar(&c.file, "file", "", "payload file to send as is, instead of a sample")
@@ -39,8 +39,6 @@ func (c *send) Run(ctx context.Context, e *cli.Env, args []string) error {
 	switch {
 	case len(args) > 0:
 		return cli.NoArgs(args)
-	case c.url == "":
-		return cli.Usagef("--url is required")
 	case (c.event == "") == (c.file == ""):
 		return cli.Usagef("give exactly one of --event and --file")
 	case c.file != "" && c.jobID != "":
