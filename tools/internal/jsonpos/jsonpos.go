@@ -134,11 +134,7 @@ func (s *scanner) str(i int) (end int, ok bool) {
 // members walks the object at i, calling visit with each key's raw bytes
 // (quotes included) and its value's span, and returns the object's end.
 func (s *scanner) members(i int, visit func(key []byte, v Span)) (end int, ok bool) {
-	i = s.space(i + 1)
-	if i < len(s.data) && s.data[i] == '}' {
-		return i + 1, true
-	}
-	for i < len(s.data) {
+	return s.items(i, '}', func(i int) (int, bool) {
 		keyEnd, ok := s.str(i)
 		if !ok {
 			return 0, false
@@ -149,49 +145,44 @@ func (s *scanner) members(i int, visit func(key []byte, v Span)) (end int, ok bo
 		}
 		start := s.space(colon + 1)
 		end, ok := s.value(start)
-		if !ok {
-			return 0, false
-		}
-		if visit != nil {
+		if ok && visit != nil {
 			visit(s.data[i:keyEnd], Span{start, end})
 		}
-		i = s.space(end)
-		if i >= len(s.data) {
-			return 0, false
-		}
-		switch s.data[i] {
-		case '}':
-			return i + 1, true
-		case ',':
-			i = s.space(i + 1)
-		default:
-			return 0, false
-		}
-	}
-	return 0, false
+		return end, ok
+	})
 }
 
 // elements walks the array at i, calling visit with each element's span,
 // and returns the array's end.
 func (s *scanner) elements(i int, visit func(v Span)) (end int, ok bool) {
+	return s.items(i, ']', func(i int) (int, bool) {
+		end, ok := s.value(i)
+		if ok && visit != nil {
+			visit(Span{i, end})
+		}
+		return end, ok
+	})
+}
+
+// items walks the comma-separated items of the object or array that opens
+// at i and ends with closing: item reads the one starting at its argument
+// and returns its end. items returns the container's end.
+func (s *scanner) items(i int, closing byte, item func(start int) (end int, ok bool)) (end int, ok bool) {
 	i = s.space(i + 1)
-	if i < len(s.data) && s.data[i] == ']' {
+	if i < len(s.data) && s.data[i] == closing {
 		return i + 1, true
 	}
 	for i < len(s.data) {
-		end, ok := s.value(i)
+		end, ok := item(i)
 		if !ok {
 			return 0, false
-		}
-		if visit != nil {
-			visit(Span{i, end})
 		}
 		i = s.space(end)
 		if i >= len(s.data) {
 			return 0, false
 		}
 		switch s.data[i] {
-		case ']':
+		case closing:
 			return i + 1, true
 		case ',':
 			i = s.space(i + 1)
