@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/mjhook/mjhook/gen"
-	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 // Webhook types a job can be created with.
@@ -30,10 +29,10 @@ var statusesOf = map[gen.Event][]gen.Status{
 
 // Check returns what is inconsistent in a schema-valid payload, sorted by
 // pointer. webhookType is the job's webhook_type, or "" when unknown.
-func Check(p gen.JobWebhookPayload, webhookType string) []webhook.Violation {
-	var out []webhook.Violation
+func Check(p gen.JobWebhookPayload, webhookType string) []gen.Violation {
+	var out []gen.Violation
 	add := func(ptr, format string, args ...any) {
-		out = append(out, webhook.Violation{Pointer: ptr, Message: fmt.Sprintf(format, args...)})
+		out = append(out, gen.Violation{Pointer: ptr, Message: fmt.Sprintf(format, args...)})
 	}
 
 	want, known := statusesOf[p.Event]
@@ -77,7 +76,7 @@ func Check(p gen.JobWebhookPayload, webhookType string) []webhook.Violation {
 			add("/result/prompts", "prompts on a %s job; they belong to describe jobs", *p.Type)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b webhook.Violation) int { return strings.Compare(a.Pointer, b.Pointer) })
+	slices.SortStableFunc(out, func(a, b gen.Violation) int { return strings.Compare(a.Pointer, b.Pointer) })
 	return out
 }
 

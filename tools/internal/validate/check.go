@@ -8,9 +8,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/internal/jsonvalid"
 	"github.com/mjhook/mjhook/internal/specschema"
-	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/tools/internal/jsonpos"
 	"github.com/mjhook/mjhook/tools/internal/semantic"
 )
@@ -21,9 +21,6 @@ type fileResult struct {
 	Valid    bool      `json:"valid"`
 	Errors   []finding `json:"errors"`
 	Warnings []finding `json:"warnings"`
-	// More counts the violations beyond those listed (the validator lists
-	// webhook.MaxViolations at most).
-	More int `json:"more,omitempty"`
 }
 
 // finding is a violation and where it is: the line and column (from 1,
@@ -40,21 +37,69 @@ type finding struct {
 	Found string `json:"found,omitempty"`
 }
 
-// check validates one payload, then runs the semantic checks on a valid one.
-func check(v *webhook.Validator, path string, body []byte, webhookType string, strict bool) fileResult {
+// validator checks a payload's bytes against a schema: all its violations
+// in document order, or a *jsonvalid.SyntaxError when it is not JSON.
+type validator func(body []byte) ([]gen.Violation, error)
+
+// specValidator is the receiver's validator, the one generated from the
+// spec: webhook.SpecValidator runs the same function.
+func specValidator(body []byte) ([]gen.Violation, error) {
+	vs, _, err := gen.ValidateWebhookPayload(body, 0)
+	return vs, err
+}
+
+// validatorFromSpec compiles the payload schema of an AsyncAPI document
+// as make generate would compile it into the generated validator
+// (jsonvalid.Compile), so that a changed spec is checked exactly as the
+// code generated from it would check, and a keyword the generator
+// refuses is refused here too.
+func validatorFromSpec(path string) (validator, error) {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := specschema.PayloadSchema(doc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	compiled, err := jsonvalid.Compile(schema)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return func(body []byte) ([]gen.Violation, error) {
+		var vs []gen.Violation
+		_, err := jsonvalid.Validate(compiled, body, 0, func(pointer, message string) {
+			vs = append(vs, gen.Violation{Pointer: pointer, Message: message})
+		})
+		return vs, err
+	}, nil
+}
+
+// check validates one payload, decodes a valid one into the generated
+// types, as the receiver does, and runs the semantic checks on it.
+func check(validate validator, path string, body []byte, webhookType string, strict bool) fileResult {
 	r := fileResult{Path: path, Errors: []finding{}, Warnings: []finding{}}
-	msg, err := v.Parse(body)
-	var verr *webhook.ValidationError
+	vs, err := validate(body)
 	switch {
-	case errors.As(err, &verr):
-		r.Errors = locate(body, verr.Violations)
-		r.More = verr.Total - len(verr.Violations)
-		return r
 	case err != nil:
 		r.Errors = []finding{malformed(body, err)}
 		return r
+	case len(vs) > 0:
+		r.Errors = locate(body, vs)
+		return r
 	}
-	warnings := locate(body, semantic.Check(msg.Payload, webhookType))
+	// A payload the Go types cannot hold (an integer beyond int64) is
+	// invalid for a Go receiver too.
+	var p gen.JobWebhookPayload
+	if err := gen.DecodeWebhookPayload(body, &p); err != nil {
+		v := gen.Violation{Message: err.Error()}
+		if de := (*jsonvalid.DecodeError)(nil); errors.As(err, &de) {
+			v = gen.Violation{Pointer: de.Pointer, Message: de.Message}
+		}
+		r.Errors = locate(body, []gen.Violation{v})
+		return r
+	}
+	warnings := locate(body, semantic.Check(p, webhookType))
 	if strict {
 		r.Errors = append(r.Errors, warnings...)
 	} else {
@@ -65,7 +110,7 @@ func check(v *webhook.Validator, path string, body []byte, webhookType string, s
 }
 
 // locate places each violation in body.
-func locate(body []byte, vs []webhook.Violation) []finding {
+func locate(body []byte, vs []gen.Violation) []finding {
 	out := make([]finding, 0, len(vs))
 	for _, v := range vs {
 		f := finding{Pointer: v.Pointer, Message: v.Message}
@@ -116,41 +161,17 @@ func isRuneStart(c byte) bool { return c&0xC0 != 0x80 }
 // where the syntax breaks, or just after the last one when the input ends
 // too soon.
 func malformed(body []byte, err error) finding {
-	f := finding{Message: strings.TrimPrefix(err.Error(), "webhook: ")}
-	offset := -1
-	var own *jsonvalid.SyntaxError
-	var std *json.SyntaxError
-	msg := ""
-	switch {
-	case errors.As(err, &own):
-		offset, msg = int(own.Offset), own.Msg
-	case errors.As(err, &std):
-		offset, msg = int(std.Offset), std.Error()
+	f := finding{Message: "malformed JSON: " + err.Error()}
+	var se *jsonvalid.SyntaxError
+	if !errors.As(err, &se) {
+		return f
 	}
-	if offset >= 0 {
-		if strings.HasPrefix(msg, "unexpected end") {
-			offset = len(bytes.TrimRight(body, " \t\r\n"))
-		} else if offset > 0 {
-			offset-- // encoding/json's offset is just after the byte in error
-		}
-		f.Line, f.Column = jsonpos.Position(body, offset)
+	offset := int(se.Offset)
+	if strings.HasPrefix(se.Msg, "unexpected end") {
+		offset = len(bytes.TrimRight(body, " \t\r\n"))
+	} else if offset > 0 {
+		offset-- // encoding/json's offset is just after the byte in error
 	}
+	f.Line, f.Column = jsonpos.Position(body, offset)
 	return f
-}
-
-// validatorFromSpec compiles the payload schema of an AsyncAPI document.
-func validatorFromSpec(path string) (*webhook.Validator, error) {
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	schema, err := specschema.PayloadSchema(doc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	v, err := webhook.NewValidator(schema)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return v, nil
 }

@@ -60,9 +60,6 @@ func (r report) write(w io.Writer, format string) {
 			for _, v := range f.Warnings {
 				fmt.Fprintf(w, "::warning %s::%s\n", annotationProperties(f.Path, v), escapeData(v.text()))
 			}
-			if f.More > 0 {
-				fmt.Fprintf(w, "::error file=%s::%s\n", escapeProperty(f.Path), escapeData(more(f.More)))
-			}
 		}
 		fmt.Fprintf(w, "validate: %s\n", r.Summary)
 	default:
@@ -73,9 +70,6 @@ func (r report) write(w io.Writer, format string) {
 			}
 			for _, v := range f.Warnings {
 				fmt.Fprintf(w, "  %s: warning: %s\n", v.where(f.Path), v.text())
-			}
-			if f.More > 0 {
-				fmt.Fprintf(w, "  %s\n", more(f.More))
 			}
 		}
 		fmt.Fprintf(w, "validate: %s\n", r.Summary)
@@ -107,8 +101,4 @@ func annotationProperties(path string, v finding) string {
 		s += ",line=" + strconv.Itoa(v.Line) + ",col=" + strconv.Itoa(v.Column)
 	}
 	return s
-}
-
-func more(n int) string {
-	return fmt.Sprintf("... and %d more violations", n)
 }

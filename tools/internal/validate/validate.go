@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/semantic"
 )
@@ -23,9 +22,9 @@ import (
 var Command = &cli.Command{
 	UsageLine: "validate [flags] PATH...",
 	Short:     "check payload files against the spec; exit 0 valid, 1 invalid, 2 usage or I/O error",
-	Long: `Validate checks each payload with the validator the receiver uses, against the
-spec mjhook was generated from, or against --spec FILE (to check a changed spec
-before regenerating). PATH is a file, a directory (every *.json below it) or -
+	Long: `Validate checks each payload with the validator the receiver uses, generated
+from the spec mjhook was built from, or against --spec FILE, compiled as make
+generate would compile it (to check a changed spec before regenerating). PATH is a file, a directory (every *.json below it) or -
 for standard input. A PATH that holds no payload file is a usage error, so
 that fixtures moved or misspelt do not pass unnoticed.
 
@@ -81,7 +80,7 @@ func (c *validate) Run(_ context.Context, e *cli.Env, paths []string) error {
 		files = append(files, found...)
 	}
 
-	validator := webhook.SpecValidator()
+	validator := validator(specValidator)
 	if c.spec != "" {
 		v, err := validatorFromSpec(c.spec)
 		if err != nil {
