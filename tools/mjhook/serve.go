@@ -44,9 +44,12 @@ deduplicates at the edge; --dedupe and --job-state apply to the workers.`,
 	New: func() cli.Runner { return &serve{} },
 }
 
-// defaultAddr is where serve listens by default, and so where the sending
-// commands send by default.
-const defaultAddr = "localhost:8080"
+// defaultAddr is where serve listens by default, and defaultURL its
+// webhook's URL: where send, simulate and load deliver by default.
+const (
+	defaultAddr = "localhost:8080"
+	defaultURL  = "http://" + defaultAddr + gen.WebhookPath
+)
 
 // shutdownGrace bounds how long serve waits for deliveries in flight.
 const shutdownGrace = 30 * time.Second

@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/lifecycle"
 	"github.com/mjhook/mjhook/tools/internal/loadgen"
@@ -48,10 +47,6 @@ p50/p99 (n/a when nothing answered).
 Exit status: 0 when every event was delivered, 1 otherwise, 2 on a usage error.`,
 	New: func() cli.Runner { return &simulate{} },
 }
-
-// defaultURL is where serve listens by default, and so where simulate and
-// send deliver by default.
-var defaultURL = "http://" + defaultAddr + gen.WebhookPath
 
 // simulate is one run of mjhook simulate.
 type simulate struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // report is what validate prints: each file's result, then a summary.
@@ -101,4 +102,21 @@ func annotationProperties(path string, v finding) string {
 		s += ",line=" + strconv.Itoa(v.Line) + ",col=" + strconv.Itoa(v.Column)
 	}
 	return s
+}
+
+// escapeData and escapeProperty escape GitHub workflow command values.
+var (
+	dataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
+
+func escapeData(s string) string     { return dataEscaper.Replace(s) }
+func escapeProperty(s string) string { return propertyEscaper.Replace(s) }
+
+// plural is n and word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -6,7 +6,6 @@ package validate
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -141,21 +140,4 @@ func expand(p string) ([]string, error) {
 		return nil, cli.Usagef("%s: no payload file (*.json) in this directory or below it", p)
 	}
 	return files, nil
-}
-
-// escapeData and escapeProperty escape GitHub workflow command values.
-var (
-	dataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
-	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
-)
-
-func escapeData(s string) string     { return dataEscaper.Replace(s) }
-func escapeProperty(s string) string { return propertyEscaper.Replace(s) }
-
-// plural is n and word, with an s unless n is 1.
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
