@@ -155,7 +155,7 @@ func (s *Schema) compileProperties(props, required any, at string) error {
 		p := Property{Name: name}
 		if ps, ok := pm[name]; ok {
 			var err error
-			if p.Schema, err = compile(ps, at+"/properties/"+escapeToken(name)); err != nil {
+			if p.Schema, err = compile(ps, at+"/properties/"+EscapeToken(name)); err != nil {
 				return err
 			}
 		}

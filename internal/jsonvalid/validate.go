@@ -408,9 +408,9 @@ func (v *validator) pointer() string {
 		case e.index >= 0:
 			b.WriteString(strconv.Itoa(e.index))
 		case e.quoted != nil:
-			b.WriteString(escapeToken(decodeKey(e.quoted)))
+			b.WriteString(EscapeToken(decodeKey(e.quoted)))
 		default:
-			b.WriteString(escapeToken(string(e.key)))
+			b.WriteString(EscapeToken(string(e.key)))
 		}
 	}
 	return b.String()
@@ -418,7 +418,9 @@ func (v *validator) pointer() string {
 
 var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
-func escapeToken(s string) string { return tokenEscaper.Replace(s) }
+// EscapeToken escapes a key as a JSON Pointer reference token (RFC 6901):
+// "~" as "~0", "/" as "~1".
+func EscapeToken(s string) string { return tokenEscaper.Replace(s) }
 
 // decodeKey decodes a quoted JSON string as encoding/json does (escapes,
 // and invalid UTF-8 replaced by U+FFFD).

@@ -1,0 +1,271 @@
+package inspect
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/webhook"
+)
+
+// entry is one delivery as kept: copies of what the page shows.
+type entry struct {
+	id       int64
+	replayOf int64 // the delivery this one replays, or 0
+	cost     int64 // bytes it holds, approximately
+
+	received   time.Time
+	duration   time.Duration
+	subscriber time.Duration
+	method     string
+	scheme     string
+	host       string
+	uri        string
+	remote     string
+	header     http.Header
+	body       []byte // nil when none was read
+
+	status     int
+	reason     string
+	outcome    string
+	err        string
+	violations []webhook.Violation
+	total      int
+	secret     int
+	message    *gen.WebhookMessage // nil when the body was not decoded
+
+	// event and jobID are the decoded event's, or read leniently from a
+	// rejected body, for the list.
+	event, jobID string
+}
+
+// entryOverhead is what an entry costs besides its bodies and headers.
+const entryOverhead = 512
+
+// redacted are the headers whose values are never kept.
+var redacted = []string{"Authorization", "Cookie", "Proxy-Authorization"}
+
+// replayMarkKey is the context key of a replay request's *replayMark.
+type replayMarkKey struct{}
+
+// replayMark links a replay request to its delivery: of is the delivery
+// replayed, id the replay's own, set when it is recorded.
+type replayMark struct {
+	of int64
+	id atomic.Int64
+}
+
+func newEntry(ctx context.Context, d *webhook.Delivery) *entry {
+	r := d.Request
+	e := &entry{
+		received: d.Received, duration: d.Duration, subscriber: d.Subscriber,
+		method: r.Method, host: r.Host, uri: r.URL.RequestURI(), remote: r.RemoteAddr, scheme: "http",
+		header: r.Header.Clone(), status: d.Status, reason: d.Reason, outcome: d.Outcome,
+		secret: d.Secret, message: d.Message,
+	}
+	if r.TLS != nil {
+		e.scheme = "https"
+	}
+	if m, ok := ctx.Value(replayMarkKey{}).(*replayMark); ok {
+		e.replayOf = m.of
+	}
+	for _, k := range redacted {
+		if _, ok := e.header[k]; ok {
+			e.header[k] = []string{"(redacted)"}
+		}
+	}
+	if d.Body != nil {
+		e.body = slices.Clone(d.Body)
+	}
+	if d.Err != nil {
+		e.err = d.Err.Error()
+		if verr := (*webhook.ValidationError)(nil); errors.As(d.Err, &verr) {
+			e.violations, e.total = slices.Clone(verr.Violations), verr.Total
+		}
+	}
+	if p := d.Message; p != nil {
+		e.event, e.jobID = string(p.Payload.GetEvent()), p.Payload.GetJobID()
+	} else if len(e.body) > 0 {
+		// Best effort, for the list only: what a rejected body claims.
+		var claim struct {
+			Event string `json:"event"`
+			JobID string `json:"job_id"`
+		}
+		_ = json.Unmarshal(e.body, &claim)
+		e.event, e.jobID = claim.Event, claim.JobID
+	}
+	e.cost = entryOverhead + int64(len(e.body))
+	if e.message != nil {
+		e.cost += int64(len(e.body)) // the decoded event is about as large
+	}
+	for k, vs := range e.header {
+		for _, v := range vs {
+			e.cost += int64(len(k) + len(v))
+		}
+	}
+	return e
+}
+
+// store is a ring of the newest entries, bounded in count and in bytes.
+type store struct {
+	size     int
+	maxBytes int64
+
+	mu     sync.Mutex
+	ring   []*entry // ring[(start+i)%size], i < n, oldest first
+	start  int
+	n      int
+	bytes  int64
+	nextID int64
+}
+
+func newStore(size int, maxBytes int64) *store {
+	return &store{size: size, maxBytes: maxBytes, ring: make([]*entry, size), nextID: 1}
+}
+
+// add numbers e and keeps it, forgetting the oldest entries while there
+// are more than size or they hold more than maxBytes. An entry larger than
+// maxBytes alone is kept without its body and decoded event.
+func (s *store) add(e *entry) {
+	if e.cost > s.maxBytes {
+		e.cost -= int64(len(e.body))
+		if e.message != nil {
+			e.cost -= int64(len(e.body))
+		}
+		e.body, e.message = nil, nil
+		e.err = strings.TrimSpace(e.err + " (body not kept: over the inspector's memory limit)")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.id = s.nextID
+	s.nextID++
+	for s.n > 0 && (s.n == s.size || s.bytes+e.cost > s.maxBytes) {
+		s.bytes -= s.ring[s.start].cost
+		s.ring[s.start] = nil
+		s.start = (s.start + 1) % s.size
+		s.n--
+	}
+	s.ring[(s.start+s.n)%s.size] = e
+	s.n++
+	s.bytes += e.cost
+}
+
+// all returns the entries, oldest first.
+func (s *store) all() []*entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*entry, s.n)
+	for i := range out {
+		out[i] = s.ring[(s.start+i)%s.size]
+	}
+	return out
+}
+
+// get returns the entry numbered id, or nil when it is not kept.
+func (s *store) get(id int64) *entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first := s.nextID - int64(s.n)
+	if id < first || id >= s.nextID {
+		return nil
+	}
+	// Ids are consecutive, so the entry's place follows from its id.
+	return s.ring[(s.start+int(id-first))%s.size]
+}
+
+func (s *store) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// summary is a delivery as the list shows it.
+type summary struct {
+	ID         int64     `json:"id"`
+	ReplayOf   int64     `json:"replay_of,omitempty"`
+	Received   time.Time `json:"received"`
+	DurationMS float64   `json:"duration_ms"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Status     int       `json:"status"`
+	Reason     string    `json:"reason,omitempty"`
+	Outcome    string    `json:"outcome,omitempty"`
+	Event      string    `json:"event,omitempty"`
+	JobID      string    `json:"job_id,omitempty"`
+	Verified   bool      `json:"verified"` // the body was decoded: event and job_id are genuine
+}
+
+func (e *entry) summary() summary {
+	return summary{
+		ID: e.id, ReplayOf: e.replayOf, Received: e.received, DurationMS: ms(e.duration),
+		Method: e.method, Path: e.uri, Status: e.status, Reason: e.reason, Outcome: e.outcome,
+		Event: e.event, JobID: e.jobID, Verified: e.secret >= 0,
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// detail is one delivery in full, as its page shows it.
+type detail struct {
+	summary
+	URL          string              `json:"url"` // where it was sent: scheme, Host header, path
+	Remote       string              `json:"remote"`
+	SubscriberMS float64             `json:"subscriber_ms"`
+	Headers      [][2]string         `json:"headers"` // sorted by name
+	Signature    signature           `json:"signature"`
+	Error        string              `json:"error,omitempty"`
+	Violations   []webhook.Violation `json:"violations,omitempty"`
+	Total        int                 `json:"total_violations,omitempty"`
+	// Body is the raw body as text; BodyBase64 its exact bytes (the text
+	// replaces invalid UTF-8). BodyKept is false when no body was read or
+	// it was over the memory limit.
+	Body       string          `json:"body"`
+	BodyBase64 string          `json:"body_base64"`
+	BodyUTF8   bool            `json:"body_utf8"`
+	BodyKept   bool            `json:"body_kept"`
+	Pretty     []line          `json:"pretty,omitempty"` // nil when the body is not JSON
+	Message    json.RawMessage `json:"message,omitempty"`
+}
+
+// signature is the verdict on the signature header.
+type signature struct {
+	Header   string `json:"header"`   // the header's value
+	Verified bool   `json:"verified"` // it matched one of the secrets
+	Secret   int    `json:"secret"`   // the index of that secret; -1 when none matched
+	Checked  bool   `json:"checked"`  // the handler got as far as checking it
+}
+
+func (e *entry) detail() detail {
+	d := detail{
+		summary: e.summary(), URL: e.scheme + "://" + e.host + e.uri, Remote: e.remote,
+		SubscriberMS: ms(e.subscriber), Error: e.err, Violations: e.violations, Total: e.total,
+		Body: string(e.body), BodyBase64: base64.StdEncoding.EncodeToString(e.body),
+		BodyUTF8: utf8.Valid(e.body), BodyKept: e.body != nil,
+		Signature: signature{
+			Header: e.header.Get(webhook.SignatureHeader), Verified: e.secret >= 0, Secret: e.secret,
+			Checked: e.body != nil || e.secret >= 0,
+		},
+	}
+	for k, vs := range e.header {
+		for _, v := range vs {
+			d.Headers = append(d.Headers, [2]string{k, v})
+		}
+	}
+	slices.SortStableFunc(d.Headers, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	if json.Valid(e.body) {
+		d.Pretty = prettyLines(e.body)
+	}
+	if e.message != nil {
+		d.Message, _ = json.MarshalIndent(e.message.Payload, "", "  ")
+	}
+	return d
+}
