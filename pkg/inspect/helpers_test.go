@@ -102,8 +102,17 @@ func newTestServer(t testing.TB, opts *inspect.Options) *testServer {
 // returns the status.
 func (s *testServer) send(t testing.TB, key string, body []byte) int {
 	t.Helper()
+	return s.sendWithHeader(t, key, body, nil)
+}
+
+// sendWithHeader is send with more request headers.
+func (s *testServer) sendWithHeader(t testing.TB, key string, body []byte, header http.Header) int {
+	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, s.webhookURL(), bytes.NewReader(body))
 	require.NoError(t, err)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
 		req.Header.Set(webhook.SignatureHeader, webhooktest.Sign(key, body))

@@ -22,7 +22,7 @@ function el(tag, attrs, ...children) {
     else if (k.startsWith('data-')) e.setAttribute(k, String(v));
     else e[k] = v;
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     e.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
   }
