@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mjhook/mjhook/internal/loadgen"
+	"github.com/mjhook/mjhook/tools/internal/loadgen"
 )
 
 func TestRunCountsRequestsAndErrors(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mjhook/mjhook/gen"
-	"github.com/mjhook/mjhook/internal/lifecycle"
 	"github.com/mjhook/mjhook/pkg/webhook"
+	"github.com/mjhook/mjhook/tools/internal/lifecycle"
 )
 
 func opts() lifecycle.Options {

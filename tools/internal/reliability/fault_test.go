@@ -17,10 +17,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mjhook/mjhook/gen"
-	"github.com/mjhook/mjhook/internal/lifecycle"
-	"github.com/mjhook/mjhook/internal/sender"
 	"github.com/mjhook/mjhook/pkg/dedupe"
 	"github.com/mjhook/mjhook/pkg/webhook"
+	"github.com/mjhook/mjhook/tools/internal/lifecycle"
+	"github.com/mjhook/mjhook/tools/internal/sender"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -1,29 +1,33 @@
-package main
+// Package validate is the validate command: mjhook validate, and
+// mjhook-validate, the light build of it for CI (it compiles no NATS
+// package).
+package validate
 
 import (
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/mjhook/mjhook/internal/semantic"
 	"github.com/mjhook/mjhook/internal/specschema"
 	"github.com/mjhook/mjhook/pkg/webhook"
+	"github.com/mjhook/mjhook/tools/internal/cli"
+	"github.com/mjhook/mjhook/tools/internal/semantic"
 )
 
-var validateCommand = command{
-	name:    "validate",
-	args:    "[--spec FILE] [--format text|json|github] [--strict] PATH...",
-	summary: "check payload files against the spec; exit 0 valid, 1 invalid, 2 usage or I/O error",
-	run:     runValidate,
-	describe: `Validate checks each payload with the validator the receiver uses, against the
+// Command is the validate command, of mjhook validate and of
+// mjhook-validate (the light build for CI).
+var Command = &cli.Command{
+	UsageLine: "validate [flags] PATH...",
+	Short:     "check payload files against the spec; exit 0 valid, 1 invalid, 2 usage or I/O error",
+	Long: `Validate checks each payload with the validator the receiver uses, against the
 spec mjhook was generated from, or against --spec FILE (to check a changed spec
 before regenerating). PATH is a file, a directory (every *.json below it) or -
 for standard input.
@@ -34,6 +38,20 @@ reports those as warnings, or as errors with --strict.
 
 Exit status: 0 when every payload is valid, 1 when any is invalid, 2 on a usage
 or I/O error (a missing file, an unreadable spec).`,
+	New: func() cli.Runner { return &validate{} },
+}
+
+// validate is one run of the command.
+type validate struct {
+	spec, format, webhookType string
+	strict                    bool
+}
+
+func (c *validate) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.spec, "spec", "", "AsyncAPI document to validate against (default: the spec mjhook was built from)")
+	fs.StringVar(&c.format, "format", "text", "output format: text, json or github (workflow annotations)")
+	fs.BoolVar(&c.strict, "strict", false, "report semantic warnings as errors")
+	fs.StringVar(&c.webhookType, "webhook-type", "", "the jobs' webhook_type, progress or result; with result, job.progress events are warned about")
 }
 
 // fileResult is what validate found in one payload.
@@ -44,32 +62,21 @@ type fileResult struct {
 	Warnings []webhook.Violation `json:"warnings"`
 }
 
-func runValidate(_ context.Context, e *env, c command, args []string) int {
-	fset := newFlagSet(e, c)
-	specPath := fset.String("spec", "", "AsyncAPI document to validate against (default: the spec mjhook was built from)")
-	format := fset.String("format", "text", "output format: text, json or github (workflow annotations)")
-	strict := fset.Bool("strict", false, "report semantic warnings as errors")
-	webhookType := fset.String("webhook-type", "", "the jobs' webhook_type, progress or result; with result, job.progress events are warned about")
-	paths, code, ok := parseArgs(fset, args)
-	if !ok {
-		return code
-	}
-	if len(paths) == 0 {
-		return usageError(fset, "no PATH given")
-	}
-	if !slices.Contains([]string{"text", "json", "github"}, *format) {
-		return usageError(fset, "--format %q: want text, json or github", *format)
-	}
-	if !slices.Contains([]string{"", semantic.WebhookTypeProgress, semantic.WebhookTypeResult}, *webhookType) {
-		return usageError(fset, "--webhook-type %q: want progress or result", *webhookType)
+func (c *validate) Run(_ context.Context, e *cli.Env, paths []string) error {
+	switch {
+	case len(paths) == 0:
+		return cli.Usagef("no PATH given")
+	case !slices.Contains([]string{"text", "json", "github"}, c.format):
+		return cli.Usagef("--format %q: want text, json or github", c.format)
+	case !slices.Contains([]string{"", semantic.WebhookTypeProgress, semantic.WebhookTypeResult}, c.webhookType):
+		return cli.Usagef("--webhook-type %q: want progress or result", c.webhookType)
 	}
 
 	validator := webhook.SpecValidator()
-	if *specPath != "" {
-		v, err := validatorFromSpec(*specPath)
+	if c.spec != "" {
+		v, err := validatorFromSpec(c.spec)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "mjhook validate: %v\n", err)
-			return exitUsage
+			return cli.Exit(cli.ExitUsage, err)
 		}
 		validator = v
 	}
@@ -79,24 +86,24 @@ func runValidate(_ context.Context, e *env, c command, args []string) int {
 	for _, p := range paths {
 		files, err := expand(p)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "mjhook validate: %v\n", err)
+			e.Logf("%v", err)
 			ioFailed = true
 			continue
 		}
 		for _, f := range files {
-			body, err := readInput(e, f)
+			body, err := cli.ReadInput(e, f)
 			if err != nil {
-				fmt.Fprintf(e.stderr, "mjhook validate: %v\n", err)
+				e.Logf("%v", err)
 				ioFailed = true
 				continue
 			}
-			results = append(results, check(validator, f, body, *webhookType, *strict))
+			results = append(results, check(validator, f, body, c.webhookType, c.strict))
 		}
 	}
 
-	switch *format {
+	switch c.format {
 	case "json":
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(e.Stdout)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
 		if results == nil {
@@ -106,31 +113,31 @@ func runValidate(_ context.Context, e *env, c command, args []string) int {
 	case "github":
 		for _, r := range results {
 			for _, v := range r.Errors {
-				fmt.Fprintf(e.stdout, "::error file=%s::%s\n", escapeProperty(r.Path), escapeData(pointer(v)+": "+v.Message))
+				fmt.Fprintf(e.Stdout, "::error file=%s::%s\n", escapeProperty(r.Path), escapeData(pointer(v)+": "+v.Message))
 			}
 			for _, v := range r.Warnings {
-				fmt.Fprintf(e.stdout, "::warning file=%s::%s\n", escapeProperty(r.Path), escapeData(pointer(v)+": "+v.Message))
+				fmt.Fprintf(e.Stdout, "::warning file=%s::%s\n", escapeProperty(r.Path), escapeData(pointer(v)+": "+v.Message))
 			}
 		}
 	default:
 		for _, r := range results {
-			fmt.Fprintf(e.stdout, "%s: %s\n", r.Path, map[bool]string{true: "ok", false: "invalid"}[r.Valid])
+			fmt.Fprintf(e.Stdout, "%s: %s\n", r.Path, map[bool]string{true: "ok", false: "invalid"}[r.Valid])
 			for _, v := range r.Errors {
-				fmt.Fprintf(e.stdout, "  %s: %s\n", pointer(v), v.Message)
+				fmt.Fprintf(e.Stdout, "  %s: %s\n", pointer(v), v.Message)
 			}
 			for _, v := range r.Warnings {
-				fmt.Fprintf(e.stdout, "  %s: warning: %s\n", pointer(v), v.Message)
+				fmt.Fprintf(e.Stdout, "  %s: warning: %s\n", pointer(v), v.Message)
 			}
 		}
 	}
 
 	switch {
 	case ioFailed:
-		return exitUsage
+		return cli.Exit(cli.ExitUsage, nil)
 	case slices.ContainsFunc(results, func(r fileResult) bool { return !r.Valid }):
-		return exitFail
+		return cli.Exit(cli.ExitFail, nil)
 	}
-	return exitOK
+	return nil
 }
 
 // check validates one payload, then runs the semantic checks on a valid one.
@@ -206,18 +213,6 @@ func expand(p string) ([]string, error) {
 		return nil
 	})
 	return files, err
-}
-
-// readInput reads a file, or standard input for "-".
-func readInput(e *env, path string) ([]byte, error) {
-	if path == "-" {
-		b, err := io.ReadAll(e.stdin)
-		if err != nil {
-			return nil, fmt.Errorf("standard input: %w", err)
-		}
-		return b, nil
-	}
-	return os.ReadFile(path)
 }
 
 // pointer shows a violation's pointer, "(root)" for the whole payload.

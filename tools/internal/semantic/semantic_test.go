@@ -8,9 +8,9 @@ import (
 
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/internal/fixtures"
-	"github.com/mjhook/mjhook/internal/semantic"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
+	"github.com/mjhook/mjhook/tools/internal/semantic"
 )
 
 func TestSamplesAreConsistent(t *testing.T) {
