@@ -117,12 +117,9 @@ func New(opts *Options) *Inspector {
 // Record keeps d, and shows it to the pages open. It is meant as a
 // Handler's Options.OnDelivery; it copies what it keeps of d.
 func (in *Inspector) Record(ctx context.Context, d *webhook.Delivery) {
-	e := newEntry(ctx, d)
-	in.store.add(e)
-	if m, ok := ctx.Value(replayMarkKey{}).(*replayMark); ok {
-		m.id.Store(e.id)
-	}
-	in.streams.publish(e)
+	mark, _ := ctx.Value(replayMarkKey{}).(*replayMark)
+	event, jobID := claimOf(d)
+	in.streams.publish(in.store.add(d, mark, event, jobID))
 }
 
 // SetReceiver sets the Handler that "replay to the receiver" hands
@@ -268,7 +265,7 @@ type hub struct {
 // subscription is one page's live stream. Deliveries that do not fit in ch
 // are not queued: the page is told to reload instead (lagged).
 type subscription struct {
-	ch     chan *entry
+	ch     chan summary
 	lagged atomic.Bool
 }
 
@@ -276,7 +273,7 @@ func newHub() *hub {
 	return &hub{subs: map[*subscription]struct{}{}, done: make(chan struct{})}
 }
 
-func (h *hub) publish(e *entry) {
+func (h *hub) publish(e summary) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -295,7 +292,7 @@ func (h *hub) subscribe() *subscription {
 	if h.closed {
 		return nil
 	}
-	s := &subscription{ch: make(chan *entry, 256)}
+	s := &subscription{ch: make(chan summary, 256)}
 	h.subs[s] = struct{}{}
 	return s
 }
@@ -352,13 +349,27 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 				_, err = w.Write([]byte("event: reset\ndata: {}\n\n"))
 				break
 			}
-			buf = append(buf[:0], "event: delivery\ndata: "...)
-			b, _ := json.Marshal(e.summary())
-			buf = append(append(buf, b...), "\n\n"...)
+			// Under load, send what is waiting in one write.
+			buf = appendEvent(buf[:0], e)
+			for more := true; more && len(buf) < 64<<10; {
+				select {
+				case e := <-s.ch:
+					buf = appendEvent(buf, e)
+				default:
+					more = false
+				}
+			}
 			_, err = w.Write(buf)
 		}
 		if err != nil || rc.Flush() != nil {
 			return
 		}
 	}
+}
+
+// appendEvent appends e's summary as a "delivery" event.
+func appendEvent(buf []byte, e summary) []byte {
+	b, _ := json.Marshal(e)
+	buf = append(buf, "event: delivery\ndata: "...)
+	return append(append(buf, b...), "\n\n"...)
 }

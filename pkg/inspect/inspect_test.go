@@ -157,12 +157,22 @@ func TestMemoryIsBounded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := newTestServer(t, &tt.opts)
+			sent := map[int64]string{}
 			for i := range tt.sends {
 				p := webhooktest.Progress(webhooktest.NewJobID(), 40)
-				p.Prompt = ptr(strings.Repeat("x", tt.body))
-				require.Equal(t, 204, s.sendPayload(t, p), "send %d", i)
+				p.Prompt = ptr(strings.Repeat("x", tt.body-i%7)) // slots are reused: sizes vary
+				body := webhooktest.Marshal(t, p)
+				require.Equal(t, 204, s.send(t, secret, body), "send %d", i)
+				sent[int64(i+1)] = string(body)
 			}
 			ds := s.deliveries(t)
+			if tt.bodyKept {
+				for _, d := range ds {
+					var full delivery
+					require.Equal(t, http.StatusOK, s.get(t, "api/deliveries/"+itoa(d.ID), &full))
+					assert.Equal(t, sent[d.ID], full.Body, "delivery %d", d.ID)
+				}
+			}
 			assert.Len(t, ds, s.in.Len())
 			assert.LessOrEqual(t, len(ds), tt.maxKept)
 			assert.GreaterOrEqual(t, len(ds), tt.minKept)

@@ -1,11 +1,9 @@
 package inspect
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ type entry struct {
 	id       int64
 	replayOf int64 // the delivery this one replays, or 0
 	cost     int64 // bytes it holds, approximately
+	err      string
 
 	received   time.Time
 	duration   time.Duration
@@ -31,13 +30,13 @@ type entry struct {
 	host       string
 	uri        string
 	remote     string
-	header     http.Header
-	body       []byte // nil when none was read
+	header     [][2]string // name, value; in no order
+	signature  string      // the signature header's value
+	body       []byte      // nil when none was read
 
 	status     int
 	reason     string
 	outcome    string
-	err        string
 	violations []webhook.Violation
 	total      int
 	secret     int
@@ -64,64 +63,94 @@ type replayMark struct {
 	id atomic.Int64
 }
 
-func newEntry(ctx context.Context, d *webhook.Delivery) *entry {
+// claimOf reads what a body that was not decoded claims to be (event and
+// job_id), leniently, for the list only.
+func claimOf(d *webhook.Delivery) (event, jobID string) {
+	if d.Message != nil || len(d.Body) == 0 {
+		return "", ""
+	}
+	var claim struct {
+		Event string `json:"event"`
+		JobID string `json:"job_id"`
+	}
+	_ = json.Unmarshal(d.Body, &claim)
+	return claim.Event, claim.JobID
+}
+
+// fill makes e, a slot of the ring, a copy of what the page shows of d,
+// reusing the slot's buffers when they fit. keepBody is false when d's
+// body is over the memory limit.
+func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 	r := d.Request
-	e := &entry{
+	header, body := e.header[:0], e.body[:0]
+	*e = entry{
 		received: d.Received, duration: d.Duration, subscriber: d.Subscriber,
 		method: r.Method, host: r.Host, uri: r.URL.RequestURI(), remote: r.RemoteAddr, scheme: "http",
-		header: r.Header.Clone(), status: d.Status, reason: d.Reason, outcome: d.Outcome,
-		secret: d.Secret, message: d.Message,
+		status: d.Status, reason: d.Reason, outcome: d.Outcome, secret: d.Secret, message: d.Message,
+		signature: r.Header.Get(webhook.SignatureHeader),
 	}
 	if r.TLS != nil {
 		e.scheme = "https"
 	}
-	if m, ok := ctx.Value(replayMarkKey{}).(*replayMark); ok {
-		e.replayOf = m.of
+	if mark != nil {
+		e.replayOf = mark.of
 	}
-	for _, k := range redacted {
-		if _, ok := e.header[k]; ok {
-			e.header[k] = []string{"(redacted)"}
+	// Header values are strings, which nothing can change: they are kept,
+	// not copied, in one slice rather than a map.
+	for k, vs := range r.Header {
+		secret := slices.Contains(redacted, k)
+		for _, v := range vs {
+			if secret {
+				v = "(redacted)"
+			}
+			header = append(header, [2]string{k, v})
+			e.cost += int64(len(k) + len(v))
 		}
 	}
-	if d.Body != nil {
+	e.header = header
+	switch {
+	case d.Body == nil:
+	case !keepBody:
+		e.message = nil
+	case cap(body) >= len(d.Body) && cap(body) <= 2*len(d.Body)+4096:
+		e.body = append(body, d.Body...)
+	default:
 		e.body = slices.Clone(d.Body)
 	}
+	var notes []string
 	if d.Err != nil {
-		e.err = d.Err.Error()
+		notes = append(notes, d.Err.Error())
 		if verr := (*webhook.ValidationError)(nil); errors.As(d.Err, &verr) {
 			e.violations, e.total = slices.Clone(verr.Violations), verr.Total
 		}
 	}
-	if p := d.Message; p != nil {
-		e.event, e.jobID = string(p.Payload.GetEvent()), p.Payload.GetJobID()
-	} else if len(e.body) > 0 {
-		// Best effort, for the list only: what a rejected body claims.
-		var claim struct {
-			Event string `json:"event"`
-			JobID string `json:"job_id"`
-		}
-		_ = json.Unmarshal(e.body, &claim)
-		e.event, e.jobID = claim.Event, claim.JobID
+	if d.Body != nil && !keepBody {
+		notes = append(notes, "the body was not kept: it is over the inspector's memory limit")
 	}
-	e.cost = entryOverhead + int64(len(e.body))
+	e.err = strings.Join(notes, "; ")
+	if p := e.message; p != nil {
+		e.event, e.jobID = string(p.Payload.GetEvent()), p.Payload.GetJobID()
+	}
+	e.cost += entryOverhead + int64(cap(e.body))
 	if e.message != nil {
 		e.cost += int64(len(e.body)) // the decoded event is about as large
 	}
-	for k, vs := range e.header {
-		for _, v := range vs {
-			e.cost += int64(len(k) + len(v))
-		}
-	}
-	return e
+}
+
+// deliveryCost is about what an entry of d holds, its body included.
+func deliveryCost(d *webhook.Delivery) int64 {
+	return entryOverhead + 2*int64(len(d.Body))
 }
 
 // store is a ring of the newest entries, bounded in count and in bytes.
+// Its slots are reused, buffers included: in a steady state, keeping a
+// delivery allocates nothing.
 type store struct {
 	size     int
 	maxBytes int64
 
 	mu     sync.Mutex
-	ring   []*entry // ring[(start+i)%size], i < n, oldest first
+	ring   []entry // ring[(start+i)%size], i < n, oldest first
 	start  int
 	n      int
 	bytes  int64
@@ -129,48 +158,72 @@ type store struct {
 }
 
 func newStore(size int, maxBytes int64) *store {
-	return &store{size: size, maxBytes: maxBytes, ring: make([]*entry, size), nextID: 1}
+	return &store{size: size, maxBytes: maxBytes, ring: make([]entry, size), nextID: 1}
 }
 
-// add numbers e and keeps it, forgetting the oldest entries while there
-// are more than size or they hold more than maxBytes. An entry larger than
-// maxBytes alone is kept without its body and decoded event.
-func (s *store) add(e *entry) {
-	if e.cost > s.maxBytes {
-		e.cost -= int64(len(e.body))
-		if e.message != nil {
-			e.cost -= int64(len(e.body))
-		}
-		e.body, e.message = nil, nil
-		e.err = strings.TrimSpace(e.err + " (body not kept: over the inspector's memory limit)")
+// add keeps a copy of d, forgetting the oldest entries while there are
+// more than size or they hold more than maxBytes, and returns its summary.
+// A delivery larger than maxBytes alone is kept without its body and
+// decoded event. event and jobID are what its body claims when it was not
+// decoded (claimOf).
+func (s *store) add(d *webhook.Delivery, mark *replayMark, event, jobID string) summary {
+	need := deliveryCost(d)
+	keepBody := need <= s.maxBytes
+	if !keepBody {
+		need = entryOverhead
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.n == s.size {
+		s.forget(true) // its slot is the next one: reuse its buffers
+	}
+	for s.n > 0 && s.bytes+need > s.maxBytes {
+		s.forget(false)
+	}
+	e := &s.ring[(s.start+s.n)%s.size]
+	e.fill(d, mark, keepBody)
+	if e.event == "" && e.jobID == "" {
+		e.event, e.jobID = event, jobID
+	}
 	e.id = s.nextID
 	s.nextID++
-	for s.n > 0 && (s.n == s.size || s.bytes+e.cost > s.maxBytes) {
-		s.bytes -= s.ring[s.start].cost
-		s.ring[s.start] = nil
-		s.start = (s.start + 1) % s.size
-		s.n--
-	}
-	s.ring[(s.start+s.n)%s.size] = e
 	s.n++
 	s.bytes += e.cost
+	if mark != nil {
+		mark.id.Store(e.id)
+	}
+	return e.summary()
 }
 
-// all returns the entries, oldest first.
+// forget drops the oldest entry; keep keeps its buffers for reuse.
+func (s *store) forget(keep bool) {
+	e := &s.ring[s.start]
+	s.bytes -= e.cost
+	header, body := e.header[:0], e.body[:0]
+	*e = entry{}
+	if keep {
+		e.header, e.body = header, body
+	}
+	s.start = (s.start + 1) % s.size
+	s.n--
+}
+
+// all returns copies of the entries, oldest first, without their bodies
+// and headers (see get).
 func (s *store) all() []*entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	copies := make([]entry, s.n)
 	out := make([]*entry, s.n)
-	for i := range out {
-		out[i] = s.ring[(s.start+i)%s.size]
+	for i := range copies {
+		copies[i] = s.ring[(s.start+i)%s.size]
+		copies[i].body, copies[i].header = nil, nil
+		out[i] = &copies[i]
 	}
 	return out
 }
 
-// get returns the entry numbered id, or nil when it is not kept.
+// get returns a copy of the entry numbered id, or nil when it is not kept.
 func (s *store) get(id int64) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -179,7 +232,9 @@ func (s *store) get(id int64) *entry {
 		return nil
 	}
 	// Ids are consecutive, so the entry's place follows from its id.
-	return s.ring[(s.start+int(id-first))%s.size]
+	e := s.ring[(s.start+int(id-first))%s.size]
+	e.body, e.header = slices.Clone(e.body), slices.Clone(e.header)
+	return &e
 }
 
 func (s *store) len() int {
@@ -251,15 +306,11 @@ func (e *entry) detail() detail {
 		Body: string(e.body), BodyBase64: base64.StdEncoding.EncodeToString(e.body),
 		BodyUTF8: utf8.Valid(e.body), BodyKept: e.body != nil,
 		Signature: signature{
-			Header: e.header.Get(webhook.SignatureHeader), Verified: e.secret >= 0, Secret: e.secret,
+			Header: e.signature, Verified: e.secret >= 0, Secret: e.secret,
 			Checked: e.body != nil || e.secret >= 0,
 		},
 	}
-	for k, vs := range e.header {
-		for _, v := range vs {
-			d.Headers = append(d.Headers, [2]string{k, v})
-		}
-	}
+	d.Headers = slices.Clone(e.header)
 	slices.SortStableFunc(d.Headers, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	if json.Valid(e.body) {
 		d.Pretty = prettyLines(e.body)

@@ -103,9 +103,13 @@ function addDelivery(d) {
   if (state.view.kind === 'jobs') renderJobs();
 }
 
+// loadDeliveries replaces the list with the server's. Deliveries newer
+// than its newest came by the live stream while it was on its way: they
+// stay.
 async function loadDeliveries() {
   const list = await getJSON('api/deliveries');
-  state.deliveries.clear();
+  const newest = list.length ? list[0].id : 0;
+  for (const id of [...state.deliveries.keys()]) if (id <= newest) state.deliveries.delete(id);
   for (const d of list) state.deliveries.set(d.id, d);
   renderDeliveries();
 }
