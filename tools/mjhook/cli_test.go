@@ -2,9 +2,13 @@ package main
 
 import (
 	"flag"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/cli/clitest"
@@ -61,4 +65,47 @@ func TestUsageErrorsExit2WithTheUsageLine(t *testing.T) {
 	r = runCLI(t, "", map[string]string{"MJHOOK_SECRET": ""}, "serve")
 	assert.Equal(t, cli.ExitUsage, r.Code)
 	assert.Contains(t, r.Stderr, "mjhook serve: no secret: set MJHOOK_SECRET or pass --secret\n")
+}
+
+// TestUsageLinesNameOnlyRealFlags: the flags a usage line names exist.
+func TestUsageLinesNameOnlyRealFlags(t *testing.T) {
+	t.Parallel()
+	for _, c := range program.Commands {
+		for _, m := range regexp.MustCompile(`--([a-z][a-z-]*)`).FindAllStringSubmatch(c.UsageLine, -1) {
+			assert.Contains(t, flagNames(c), m[1], "%q names --%s", c.UsageLine, m[1])
+		}
+	}
+}
+
+// TestREADMEDocumentsEveryFlag: the README's command reference has an
+// entry for each command, and names each of its flags there.
+func TestREADMEDocumentsEveryFlag(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(readme), "\n## The mjhook command\n")
+	require.True(t, ok, "the README has a command reference")
+	section, _, _ = strings.Cut(section, "\n## ")
+
+	entries := map[string]string{}
+	name := ""
+	for line := range strings.Lines(section) {
+		if m := regexp.MustCompile("^- `([a-z]+)").FindStringSubmatch(line); m != nil {
+			name = m[1]
+		} else if !strings.HasPrefix(line, "  ") {
+			name = ""
+		}
+		if name != "" {
+			entries[name] += line
+		}
+	}
+	for _, c := range program.Commands {
+		entry, ok := entries[c.Name()]
+		if !assert.True(t, ok, "the README's command reference has an entry for %s", c.Name()) {
+			continue
+		}
+		for _, f := range flagNames(c) {
+			assert.Regexp(t, `--`+regexp.QuoteMeta(f)+`([^a-z-]|$)`, entry, "the README's entry for %s names --%s", c.Name(), f)
+		}
+	}
 }

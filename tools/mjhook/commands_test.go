@@ -200,22 +200,9 @@ func TestSimulateRetriesUntilDelivered(t *testing.T) {
 	assert.Contains(t, r.Stdout, "  delivered  4\n")
 }
 
-func TestSimulateAbandonsOnClientError(t *testing.T) {
-	t.Parallel()
-	url, _, _ := startServe(t)
-	// Signed with a secret serve does not hold: every event is a 401.
-	r := runCLI(t, "", nil, "simulate", "--url", url, "--jobs", "2", "--steps", "0",
-		"--interval", "1ms", "--secret", "not-the-secret")
-	assert.Equal(t, cli.ExitFail, r.Code)
-	assert.Contains(t, r.Stdout, "  abandoned  4\n")
-	assert.Contains(t, r.Stdout, "  retried    0\n")
-	assert.Contains(t, r.Stderr, "answer 401")
-}
-
 func TestSendUsageErrors(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
-		{"send", "--event", "completed"},
 		{"send", "--url", "http://127.0.0.1:1/"},
 		{"send", "--url", "http://127.0.0.1:1/", "--event", "completed", "--file", "x.json"},
 		{"send", "--url", "http://127.0.0.1:1/", "--event", "exploded"},
@@ -226,15 +213,36 @@ func TestSendUsageErrors(t *testing.T) {
 	}
 }
 
+// TestDemoRunsEndToEnd: demo waits for as many events as the jobs it
+// plays hold (not a number of its own), prints them, then the summary,
+// then stops serve: in one stream, as a terminal shows stdout and stderr.
 func TestDemoRunsEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"demo", "--jobs", "3"}, {"demo", "--jobs", "3", "--queue=false"}} {
-		r := runCLI(t, "", map[string]string{"MJHOOK_SECRET": ""}, args...)
-		assert.Equal(t, cli.ExitOK, r.Code, r.Stderr)
-		events, summary, ok := strings.Cut(r.Stdout, "simulate: 3 jobs")
-		require.True(t, ok, "%q: the summary comes after the events:\n%s", args, r.Stdout)
-		assert.Equal(t, 15, strings.Count(events, "\n"), "%q: every event printed, one line each, before the summary", args)
-		assert.Contains(t, summary, "  abandoned  0\n")
+	tests := []struct {
+		name   string
+		args   []string
+		events int
+	}{
+		{name: "queue", args: []string{"--jobs", "3"}, events: 15},
+		{name: "plain serve", args: []string{"--jobs", "3", "--queue=false"}, events: 15},
+		{name: "other steps", args: []string{"--jobs", "2", "--steps", "1"}, events: 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out clitest.SyncBuffer // stdout and stderr interleaved
+			e := clitest.Env("", &out, &out, map[string]string{"MJHOOK_SECRET": ""})
+			code := program.Run(t.Context(), e, append([]string{"demo"}, tt.args...))
+			require.Equal(t, cli.ExitOK, code, out.String())
+			all := out.String()
+			summary := strings.Index(all, "\nsimulate: ")
+			stopped := strings.Index(all, "mjhook serve: stopped\n")
+			require.Positive(t, summary, all)
+			assert.Less(t, summary, stopped, "the summary comes before serve stops:\n%s", all)
+			assert.Equal(t, tt.events, strings.Count(all[:summary], "\n{"), "every event printed before the summary:\n%s", all)
+			assert.Contains(t, all[summary:], "  abandoned  0\n")
+			assert.NotContains(t, all, "events printed after", "no wait for events that never come")
+		})
 	}
 }
 

@@ -11,12 +11,13 @@ import (
 )
 
 var loadCommand = &cli.Command{
-	UsageLine: "load [flags] --url URL",
+	UsageLine: "load [flags]",
 	Short:     "measure an endpoint's throughput and latency under C concurrent connections",
-	Long: `Load sends signed events to URL from C connections, each with one request in
-flight, for a fixed duration, and reports requests per second, latency
-p50/p99/p99.9 and errors (non-2xx answers and transport failures). With --pid
-it also reports that process's peak resident memory (Linux).
+	Long: `Load sends signed events to --url (by default serve's address) from C
+connections, each with one request in flight, for a fixed duration, and
+reports requests per second, latency p50/p99/p99.9 and errors (non-2xx answers
+and transport failures). With --pid it also reports that process's peak
+resident memory (Linux).
 
 Exit status: 0 when every request was answered 2xx, 1 otherwise.`,
 	New: func() cli.Runner { return &load{} },
@@ -30,7 +31,7 @@ type load struct {
 }
 
 func (c *load) Flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.url, "url", "", "endpoint to load (required)")
+	fs.StringVar(&c.url, "url", defaultURL, "endpoint to load")
 	fs.IntVar(&c.concurrency, "concurrency", 32, "connections, each with one request in flight")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to send")
 	fs.StringVar(&c.event, "event", "completed", "sample event to send: "+eventNames)
@@ -40,11 +41,8 @@ func (c *load) Flags(fs *flag.FlagSet) {
 }
 
 func (c *load) Run(ctx context.Context, e *cli.Env, args []string) error {
-	switch {
-	case len(args) > 0:
-		return cli.NoArgs(args)
-	case c.url == "":
-		return cli.Usagef("--url is required")
+	if err := cli.NoArgs(args); err != nil {
+		return err
 	}
 	body, _, err := payload(c.file, c.event, "")
 	if err != nil {

@@ -17,6 +17,7 @@ type UsageError struct {
 	Err error
 }
 
+// Error returns the misuse's message.
 func (e *UsageError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the misuse.
@@ -35,6 +36,7 @@ type ExitError struct {
 	Err  error
 }
 
+// Error returns the cause's message, or the exit status when there is none.
 func (e *ExitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit status %d", e.Code)

@@ -1,8 +1,9 @@
 // Package sender delivers signed webhook payloads the way a real webhook
 // sender does: one POST per attempt, retried with capped exponential backoff
-// and jitter on 5xx answers, timeouts and refused connections, abandoned on
-// any other 4xx. mjhook send, simulate and load use it, and the reliability
-// tests use it as the sender under test.
+// and jitter on 5xx answers, timeouts and refused connections, for up to a
+// retry horizon, and abandoned on any other 4xx. A Retry-After header is
+// honoured. mjhook send and simulate use it, and the reliability tests use
+// it as the sender under test.
 package sender
 
 import (
@@ -14,14 +15,19 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
-// Defaults for the zero values of Sender's fields.
+// Defaults for the zero values of Sender's fields. The horizon covers a
+// JetStream cluster that loses its quorum for 30 s (a queue edge answers
+// 503 meanwhile), with room for the election that follows; the attempts
+// are a safety cap that the horizon reaches first.
 const (
-	DefaultMaxAttempts = 6
+	DefaultMaxAttempts = 50
+	DefaultMaxElapsed  = time.Minute
 	DefaultBaseDelay   = 100 * time.Millisecond
 	DefaultMaxDelay    = 5 * time.Second
 	DefaultTimeout     = 10 * time.Second
@@ -38,8 +44,9 @@ type Sender struct {
 	Client   *http.Client      // nil: a client with a Timeout of DefaultTimeout
 
 	MaxAttempts int           // attempts per payload, first included
+	MaxElapsed  time.Duration // no retry starts later than this after the first attempt
 	BaseDelay   time.Duration // backoff before the first retry
-	MaxDelay    time.Duration // cap on any backoff
+	MaxDelay    time.Duration // cap on the backoff (a longer Retry-After is honoured)
 }
 
 // Attempt is the outcome of one POST.
@@ -48,6 +55,9 @@ type Attempt struct {
 	Body    []byte // the answer's body, up to 64 KiB
 	Latency time.Duration
 	Err     error // transport error, when there was no answer
+	// RetryAfter is the answer's Retry-After (delay-seconds or HTTP date),
+	// 0 when it has none.
+	RetryAfter time.Duration
 }
 
 // Result is the outcome of delivering one payload.
@@ -72,9 +82,12 @@ func Retryable(a Attempt) bool {
 }
 
 // Deliver posts body until it is answered 2xx, a non-retryable answer comes,
-// the attempts run out or ctx ends.
+// the attempts run out, the next one would start past the horizon, or ctx
+// ends. Between attempts it waits the backoff, or the answer's
+// Retry-After when that is longer.
 func (s *Sender) Deliver(ctx context.Context, body []byte) Result {
 	maxAttempts := cmp.Or(s.MaxAttempts, DefaultMaxAttempts)
+	horizon := time.Now().Add(cmp.Or(s.MaxElapsed, DefaultMaxElapsed))
 	var r Result
 	for n := 0; ; n++ {
 		a := s.Post(ctx, body)
@@ -86,8 +99,12 @@ func (s *Sender) Deliver(ctx context.Context, body []byte) Result {
 		if !Retryable(a) || n+1 >= maxAttempts || ctx.Err() != nil {
 			return r
 		}
+		wait := max(s.backoff(n), a.RetryAfter)
+		if time.Now().Add(wait).After(horizon) {
+			return r
+		}
 		select {
-		case <-time.After(s.backoff(n)):
+		case <-time.After(wait):
 		case <-ctx.Done():
 			return r
 		}
@@ -125,12 +142,34 @@ func (s *Sender) Post(ctx context.Context, body []byte) Attempt {
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	a := Attempt{Status: resp.StatusCode, Body: b, Latency: time.Since(start)}
+	a := Attempt{Status: resp.StatusCode, Body: b, Latency: time.Since(start), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	if err != nil && !errors.Is(err, io.EOF) {
 		a.Err = fmt.Errorf("reading the answer: %w", err)
 	}
 	return a
 }
+
+// retryAfter reads a Retry-After value: delay-seconds or an HTTP date
+// (RFC 9110, section 10.2.3); 0 when absent, invalid or past.
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 || secs > maxRetryAfter {
+			return 0
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+// maxRetryAfter bounds the delay-seconds read, in seconds, so that the
+// duration cannot overflow; any such wait is past every horizon.
+const maxRetryAfter = 1 << 32
 
 // NewClient returns an HTTP client for a sender with up to conns
 // connections in flight to its host, all kept alive between requests.

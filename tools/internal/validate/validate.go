@@ -4,10 +4,7 @@
 package validate
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -16,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mjhook/mjhook/internal/specschema"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/semantic"
@@ -30,16 +26,29 @@ var Command = &cli.Command{
 	Long: `Validate checks each payload with the validator the receiver uses, against the
 spec mjhook was generated from, or against --spec FILE (to check a changed spec
 before regenerating). PATH is a file, a directory (every *.json below it) or -
-for standard input.
+for standard input. A PATH that holds no payload file is a usage error, so
+that fixtures moved or misspelt do not pass unnoticed.
 
 Beyond the schema, it checks what the spec's prose implies (the status agrees
 with the event, a completed job has a result, a failed one an error, ...) and
 reports those as warnings, or as errors with --strict.
 
+Each violation is reported at the line and column of the offending value; a
+missing property at its object, malformed JSON where the syntax breaks. For
+enum, const and type violations the value found follows the message. A
+summary ends the report: files, valid, invalid, warnings.
+
+Formats: text (path:line:col lines), json (an object with "files" and
+"summary") and github (workflow commands, which annotate the offending line
+in a pull request).
+
 Exit status: 0 when every payload is valid, 1 when any is invalid, 2 on a usage
-or I/O error (a missing file, an unreadable spec).`,
+or I/O error (no PATH, a PATH without payload files, an unreadable spec).`,
 	New: func() cli.Runner { return &validate{} },
 }
+
+// Formats of --format.
+var formats = []string{"text", "json", "github"}
 
 // validate is one run of the command.
 type validate struct {
@@ -54,22 +63,22 @@ func (c *validate) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.webhookType, "webhook-type", "", "the jobs' webhook_type, progress or result; with result, job.progress events are warned about")
 }
 
-// fileResult is what validate found in one payload.
-type fileResult struct {
-	Path     string              `json:"path"`
-	Valid    bool                `json:"valid"`
-	Errors   []webhook.Violation `json:"errors"`
-	Warnings []webhook.Violation `json:"warnings"`
-}
-
 func (c *validate) Run(_ context.Context, e *cli.Env, paths []string) error {
 	switch {
 	case len(paths) == 0:
 		return cli.Usagef("no PATH given")
-	case !slices.Contains([]string{"text", "json", "github"}, c.format):
+	case !slices.Contains(formats, c.format):
 		return cli.Usagef("--format %q: want text, json or github", c.format)
 	case !slices.Contains([]string{"", semantic.WebhookTypeProgress, semantic.WebhookTypeResult}, c.webhookType):
 		return cli.Usagef("--webhook-type %q: want progress or result", c.webhookType)
+	}
+	var files []string
+	for _, p := range paths {
+		found, err := expand(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, found...)
 	}
 
 	validator := webhook.SpecValidator()
@@ -80,56 +89,18 @@ func (c *validate) Run(_ context.Context, e *cli.Env, paths []string) error {
 		}
 		validator = v
 	}
-
 	var results []fileResult
 	ioFailed := false
-	for _, p := range paths {
-		files, err := expand(p)
+	for _, f := range files {
+		body, err := cli.ReadInput(e, f)
 		if err != nil {
 			e.Logf("%v", err)
 			ioFailed = true
 			continue
 		}
-		for _, f := range files {
-			body, err := cli.ReadInput(e, f)
-			if err != nil {
-				e.Logf("%v", err)
-				ioFailed = true
-				continue
-			}
-			results = append(results, check(validator, f, body, c.webhookType, c.strict))
-		}
+		results = append(results, check(validator, f, body, c.webhookType, c.strict))
 	}
-
-	switch c.format {
-	case "json":
-		enc := json.NewEncoder(e.Stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if results == nil {
-			results = []fileResult{}
-		}
-		_ = enc.Encode(results)
-	case "github":
-		for _, r := range results {
-			for _, v := range r.Errors {
-				fmt.Fprintf(e.Stdout, "::error file=%s::%s\n", escapeProperty(r.Path), escapeData(pointer(v)+": "+v.Message))
-			}
-			for _, v := range r.Warnings {
-				fmt.Fprintf(e.Stdout, "::warning file=%s::%s\n", escapeProperty(r.Path), escapeData(pointer(v)+": "+v.Message))
-			}
-		}
-	default:
-		for _, r := range results {
-			fmt.Fprintf(e.Stdout, "%s: %s\n", r.Path, map[bool]string{true: "ok", false: "invalid"}[r.Valid])
-			for _, v := range r.Errors {
-				fmt.Fprintf(e.Stdout, "  %s: %s\n", pointer(v), v.Message)
-			}
-			for _, v := range r.Warnings {
-				fmt.Fprintf(e.Stdout, "  %s: warning: %s\n", pointer(v), v.Message)
-			}
-		}
-	}
+	newReport(results).write(e.Stdout, c.format)
 
 	switch {
 	case ioFailed:
@@ -140,64 +111,16 @@ func (c *validate) Run(_ context.Context, e *cli.Env, paths []string) error {
 	return nil
 }
 
-// check validates one payload, then runs the semantic checks on a valid one.
-func check(v *webhook.Validator, path string, body []byte, webhookType string, strict bool) fileResult {
-	r := fileResult{Path: path, Errors: []webhook.Violation{}, Warnings: []webhook.Violation{}}
-	if err := v.Validate(body); err != nil {
-		var verr *webhook.ValidationError
-		if errors.As(err, &verr) {
-			r.Errors = verr.Violations
-		} else {
-			r.Errors = []webhook.Violation{{Message: strings.TrimPrefix(err.Error(), "webhook: ")}}
-		}
-		return r
-	}
-	// Semantic checks read the generated types; a payload the types cannot
-	// hold (an integer beyond int64) is invalid for a Go receiver too.
-	msg, err := v.Parse(body)
-	if err != nil {
-		var verr *webhook.ValidationError
-		if errors.As(err, &verr) {
-			r.Errors = verr.Violations
-		}
-		return r
-	}
-	warnings := semantic.Check(msg.Payload, webhookType)
-	if strict {
-		r.Errors = append(r.Errors, warnings...)
-	} else {
-		r.Warnings = append(r.Warnings, warnings...)
-	}
-	r.Valid = len(r.Errors) == 0
-	return r
-}
-
-// validatorFromSpec compiles the payload schema of an AsyncAPI document.
-func validatorFromSpec(path string) (*webhook.Validator, error) {
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	schema, err := specschema.PayloadSchema(doc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	v, err := webhook.NewValidator(schema)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return v, nil
-}
-
 // expand turns a PATH argument into files: itself, every *.json below a
-// directory (sorted), or "-".
+// directory (sorted), or "-". A path that does not exist, or a directory
+// without a *.json file, is a usage error that names it.
 func expand(p string) ([]string, error) {
 	if p == "-" {
 		return []string{p}, nil
 	}
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return nil, &cli.UsageError{Err: err}
 	}
 	if !info.IsDir() {
 		return []string{p}, nil
@@ -212,11 +135,14 @@ func expand(p string) ([]string, error) {
 		}
 		return nil
 	})
-	return files, err
+	if err != nil {
+		return nil, cli.Exit(cli.ExitUsage, err)
+	}
+	if len(files) == 0 {
+		return nil, cli.Usagef("%s: no payload file (*.json) in this directory or below it", p)
+	}
+	return files, nil
 }
-
-// pointer shows a violation's pointer, "(root)" for the whole payload.
-func pointer(v webhook.Violation) string { return cmp.Or(v.Pointer, "(root)") }
 
 // escapeData and escapeProperty escape GitHub workflow command values.
 var (
@@ -226,3 +152,11 @@ var (
 
 func escapeData(s string) string     { return dataEscaper.Replace(s) }
 func escapeProperty(s string) string { return propertyEscaper.Replace(s) }
+
+// plural is n and word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
