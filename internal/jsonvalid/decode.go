@@ -213,6 +213,13 @@ func (d *Decoder) Raw() json.RawMessage {
 	return append(json.RawMessage(nil), d.v.data[start:d.v.pos]...)
 }
 
+// Peek returns the first byte of the next value without moving past it:
+// '{', '[', '"', 't', 'f', 'n', '-' or a digit.
+func (d *Decoder) Peek() byte {
+	d.v.skipSpace()
+	return d.v.data[d.v.pos]
+}
+
 // Skip moves past any value.
 func (d *Decoder) Skip() { d.v.skip() }
 

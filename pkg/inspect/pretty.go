@@ -21,18 +21,17 @@ type line struct {
 // on one line.
 const maxPrettyDepth = 64
 
-// prettyLines pretty-prints data, one valid JSON value, one member or
-// element per line. Strings, numbers and keys are copied verbatim: only
-// the white space between tokens changes.
+// prettyLines pretty-prints data, one syntactically valid JSON value, one
+// member or element per line. Values other than objects and arrays are
+// copied verbatim; keys are shown as encoding/json writes them.
 func prettyLines(data []byte) []line {
-	p := printer{data: data}
+	p := printer{dec: jsonvalid.NewDecoder(data)}
 	p.value(0, "", "")
 	return p.lines
 }
 
 type printer struct {
-	data  []byte
-	pos   int
+	dec   jsonvalid.Decoder
 	lines []line
 }
 
@@ -40,99 +39,36 @@ func (p *printer) emit(indent int, text, pointer string, close bool) {
 	p.lines = append(p.lines, line{Indent: indent, Text: text, Pointer: pointer, Close: close})
 }
 
-// value prints the value at p.pos, its first line starting with prefix
-// (its key).
+// value prints the next value, its first line starting with prefix (its
+// key).
 func (p *printer) value(depth int, prefix, pointer string) {
-	p.space()
-	start := p.pos
-	open := p.data[p.pos]
+	open := p.dec.Peek()
 	if (open != '{' && open != '[') || depth >= maxPrettyDepth {
-		p.skip()
-		p.emit(depth, prefix+string(p.data[start:p.pos]), pointer, false)
+		p.emit(depth, prefix+string(p.dec.Raw()), pointer, false)
 		return
 	}
 	closer := byte('}')
 	if open == '[' {
 		closer = ']'
 	}
-	p.pos++
-	p.space()
-	if p.data[p.pos] == closer {
-		p.pos++
-		p.emit(depth, prefix+string(open)+string(closer), pointer, false)
+	_ = p.dec.Begin(open, "") // it is open
+	if !p.dec.Next(closer) {
+		p.emit(depth, prefix+string([]byte{open, closer}), pointer, false)
 		return
 	}
 	p.emit(depth, prefix+string(open), pointer, false)
 	for i := 0; ; i++ {
-		p.space()
 		if open == '{' {
-			keyStart := p.pos
-			p.skip()
-			raw := p.data[keyStart:p.pos]
-			var key string
-			_ = json.Unmarshal(raw, &key) // valid JSON: it decodes
-			p.space()
-			p.pos++ // ':'
-			p.value(depth+1, string(raw)+": ", pointer+"/"+jsonvalid.EscapeToken(key))
+			key := string(p.dec.Key())
+			quoted, _ := json.Marshal(key)
+			p.value(depth+1, string(quoted)+": ", pointer+"/"+jsonvalid.EscapeToken(key))
 		} else {
 			p.value(depth+1, "", pointer+"/"+strconv.Itoa(i))
 		}
-		p.space()
-		if p.data[p.pos] == ',' {
-			p.pos++
-			p.lines[len(p.lines)-1].Text += ","
-			continue
+		if !p.dec.Next(closer) {
+			break
 		}
-		p.pos++ // the closer
-		p.emit(depth, string(closer), pointer, true)
-		return
+		p.lines[len(p.lines)-1].Text += ","
 	}
-}
-
-// space moves past white space.
-func (p *printer) space() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
-
-// skip moves past the value at p.pos: a string, a literal or a number, or
-// a whole object or array.
-func (p *printer) skip() {
-	depth := 0
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			for p.data[p.pos] != '"' {
-				if p.data[p.pos] == '\\' {
-					p.pos++
-				}
-				p.pos++
-			}
-			p.pos++
-		case c == '{' || c == '[':
-			depth++
-			p.pos++
-		case c == '}' || c == ']':
-			if depth == 0 {
-				return
-			}
-			depth--
-			p.pos++
-		case depth == 0 && (c == ',' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			return
-		default:
-			p.pos++
-		}
-		if depth == 0 && (c == '"' || c == '}' || c == ']') {
-			return
-		}
-	}
+	p.emit(depth, string(closer), pointer, true)
 }
