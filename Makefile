@@ -10,8 +10,8 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: demo
-demo: ## Start a receiver, simulate job lifecycles against it, show the events, exit
-	$(GO) run ./tools/mjhook demo
+demo: ## Start a receiver, simulate job lifecycles against it, show the events, exit (UI=1: keep the web inspector up until Ctrl-C)
+	$(GO) run ./tools/mjhook demo $(if $(UI),--ui --jobs 50)
 
 .PHONY: generate
 generate: ## Regenerate gen/ from spec/asyncapi.yaml (go generate ./...), then the golden files that follow it

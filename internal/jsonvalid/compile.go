@@ -165,14 +165,16 @@ func (c *compiler) resolve(ref string) (any, string, error) {
 		if v == nil {
 			return nil, "", fmt.Errorf("%q does not resolve", ref)
 		}
-		loc += "/" + escapeToken(tok)
+		loc += "/" + EscapeToken(tok)
 	}
 	return v, loc, nil
 }
 
 var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
-func escapeToken(s string) string { return tokenEscaper.Replace(s) }
+// EscapeToken escapes a key as a JSON Pointer reference token (RFC 6901):
+// "~" as "~0", "/" as "~1".
+func EscapeToken(s string) string { return tokenEscaper.Replace(s) }
 
 // keywords compiles the keywords of the schema object m, at location at,
 // into s, as jsonschema/v5 reads them for draft-07.
@@ -238,7 +240,7 @@ func (c *compiler) compileApplicators(s *Schema, m map[string]any, at string) (e
 			return nil
 		}
 		var sub *Schema
-		sub, err = c.compile(x, at+"/"+escapeToken(kw))
+		sub, err = c.compile(x, at+"/"+EscapeToken(kw))
 		return sub
 	}
 	list := func(kw string) []*Schema {
@@ -401,7 +403,7 @@ func (c *compiler) compileObject(s *Schema, m map[string]any, at string) error {
 			}
 		} else {
 			var err error
-			if d.Schema, err = c.compile(deps[name], at+"/dependencies/"+escapeToken(name)); err != nil {
+			if d.Schema, err = c.compile(deps[name], at+"/dependencies/"+EscapeToken(name)); err != nil {
 				return err
 			}
 		}
@@ -411,7 +413,7 @@ func (c *compiler) compileObject(s *Schema, m map[string]any, at string) error {
 		p := Property{Name: name, Required: slices.Contains(required, any(name))}
 		if ps, ok := props[name]; ok {
 			var err error
-			if p.Schema, err = c.compile(ps, at+"/properties/"+escapeToken(name)); err != nil {
+			if p.Schema, err = c.compile(ps, at+"/properties/"+EscapeToken(name)); err != nil {
 				return err
 			}
 		}
@@ -419,7 +421,7 @@ func (c *compiler) compileObject(s *Schema, m map[string]any, at string) error {
 	}
 	patterns, _ := m["patternProperties"].(map[string]any)
 	for _, p := range slices.Sorted(maps.Keys(patterns)) {
-		ps, err := c.compile(patterns[p], at+"/patternProperties/"+escapeToken(p))
+		ps, err := c.compile(patterns[p], at+"/patternProperties/"+EscapeToken(p))
 		if err != nil {
 			return err
 		}

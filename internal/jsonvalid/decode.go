@@ -46,7 +46,7 @@ func (e *DecodeError) Error() string {
 // with its pointer made relative to the object.
 func AtKey(key []byte, err error) error {
 	if de, ok := err.(*DecodeError); ok {
-		de.Pointer = "/" + escapeToken(string(key)) + de.Pointer
+		de.Pointer = "/" + EscapeToken(string(key)) + de.Pointer
 	}
 	return err
 }
@@ -61,7 +61,7 @@ func AtIndex(i int, err error) error {
 
 // Duplicate is the error for a key that appears twice in one object.
 func Duplicate(key []byte) error {
-	return &DecodeError{Pointer: "/" + escapeToken(string(key)), Message: "duplicate key"}
+	return &DecodeError{Pointer: "/" + EscapeToken(string(key)), Message: "duplicate key"}
 }
 
 // typeError is the error for a JSON value that is not of the Go type's
@@ -211,6 +211,13 @@ func (d *Decoder) Raw() json.RawMessage {
 	start := d.v.pos
 	d.v.skip()
 	return append(json.RawMessage(nil), d.v.data[start:d.v.pos]...)
+}
+
+// Peek returns the first byte of the next value without moving past it:
+// '{', '[', '"', 't', 'f', 'n', '-' or a digit.
+func (d *Decoder) Peek() byte {
+	d.v.skipSpace()
+	return d.v.data[d.v.pos]
 }
 
 // Skip moves past any value.

@@ -111,7 +111,7 @@ func leaves(e *jsonschema.ValidationError, out []violation) []violation {
 	message := e.Message
 	if list, ok := strings.CutPrefix(message, "missing properties: "); ok && strings.HasSuffix(e.AbsoluteKeywordLocation, "/required") {
 		for _, name := range quotedNames(list) {
-			out = append(out, violation{pointer: ptr + "/" + escapeToken(name), message: "missing required property"})
+			out = append(out, violation{pointer: ptr + "/" + EscapeToken(name), message: "missing required property"})
 		}
 		return out
 	}

@@ -12,6 +12,10 @@
 // acknowledged when it succeeds or delivered when it fails. A subscriber
 // error releases the key, so the sender's retry is delivered.
 //
+// An operator's replay (a context marked with [webhook.WithReplay], as the
+// replay button of package inspect makes) is delivered even when its key
+// was handled before: the operator asks for exactly that.
+//
 // # The key
 //
 // An event's key is its identity: job_id, event, status and progress (see
@@ -82,6 +86,11 @@ func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookM
 	deliver, err := s.store.Acquire(ctx, key)
 	if err != nil {
 		return err
+	}
+	if !deliver && webhook.IsReplay(ctx) {
+		// An operator's replay (webhook.WithReplay) asks for the event to
+		// be handled again: deliver it; the key stays completed.
+		return s.next.ReceiveJobStatusEvent(ctx, msg)
 	}
 	if !deliver {
 		webhook.SetOutcome(ctx, "duplicate")

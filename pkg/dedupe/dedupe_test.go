@@ -225,3 +225,24 @@ func TestMemoryStoreStaysFlat(t *testing.T) {
 	require.NoError(t, sub.ReceiveJobStatusEvent(context.Background(), msg(p)))
 	assert.Equal(t, before, store.Len())
 }
+
+// TestReplayIsDeliveredAgain: an operator's replay (webhook.WithReplay) of
+// a handled event reaches the subscriber again, and the key stays
+// completed, so the sender's next retry is still a duplicate.
+func TestReplayIsDeliveredAgain(t *testing.T) {
+	t.Parallel()
+	c := &counter{}
+	sub := dedupe.New(c, nil)
+	p := webhooktest.Completed(webhooktest.NewJobID(), 4)
+
+	require.NoError(t, sub.ReceiveJobStatusEvent(t.Context(), msg(p)))
+	replay := webhook.NewDeliveryContext(webhook.WithReplay(t.Context()), nil)
+	require.NoError(t, sub.ReceiveJobStatusEvent(replay, msg(p)))
+	assert.EqualValues(t, 2, c.calls.Load(), "the replay was delivered")
+	assert.Empty(t, webhook.Outcome(replay), "a replay is not reported as a duplicate")
+
+	retry := webhook.NewDeliveryContext(t.Context(), nil)
+	require.NoError(t, sub.ReceiveJobStatusEvent(retry, msg(p)))
+	assert.EqualValues(t, 2, c.calls.Load(), "the sender's retry is still a duplicate")
+	assert.Equal(t, "duplicate", webhook.Outcome(retry))
+}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/internal/fixtures"
+	"github.com/mjhook/mjhook/pkg/inspect"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
 )
@@ -136,8 +138,39 @@ func BenchmarkHandlerReference(b *testing.B) {
 }
 
 func benchHandler(b *testing.B, validator *webhook.Validator) {
+	benchHandlerOptions(b, &webhook.Options{Validator: validator, Logger: discardLogger})
+}
+
+// BenchmarkHandlerInspector is the Handler with the web inspector
+// (package inspect) off, as mjhook serve runs without --ui (no
+// OnDelivery); on (Inspector.Record as OnDelivery, no page open); and on
+// with a page open (a live stream over loopback receives every delivery).
+func BenchmarkHandlerInspector(b *testing.B) {
+	b.Run("off", func(b *testing.B) {
+		benchHandlerOptions(b, &webhook.Options{Logger: discardLogger})
+	})
+	b.Run("on", func(b *testing.B) {
+		in := inspect.New(nil)
+		benchHandlerOptions(b, &webhook.Options{Logger: discardLogger, OnDelivery: in.Record})
+	})
+	b.Run("watched", func(b *testing.B) {
+		in := inspect.New(nil)
+		srv := httptest.NewServer(in)
+		defer srv.Close()
+		defer in.Close() // first: ends the stream
+		resp, err := http.Get(srv.URL + "/events")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		go func() { _, _ = io.Copy(io.Discard, resp.Body) }() // the page reading
+		benchHandlerOptions(b, &webhook.Options{Logger: discardLogger, OnDelivery: in.Record})
+	})
+}
+
+func benchHandlerOptions(b *testing.B, opts *webhook.Options) {
 	nop := webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error { return nil })
-	h, err := webhook.NewHandler([]string{secret}, nop, &webhook.Options{Validator: validator, Logger: discardLogger})
+	h, err := webhook.NewHandler([]string{secret}, nop, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -155,15 +155,26 @@ func NewHandler(secrets []string, sub gen.AppSubscriber, opts *Options) (*Handle
 // ServeHTTP checks the request, delivers its event and answers 204, or
 // answers the status of the first check that failed.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	d := Delivery{Request: r, Secret: -1, Received: time.Now()}
+	// Without OnDelivery, d and msg stay on this goroutine's stack and the
+	// clock is not read: the hook costs nothing when it is off.
+	hooked := h.onDelivery != nil
+	d := Delivery{Request: r, Secret: -1}
+	if hooked {
+		d.Received = time.Now()
+	}
 	var msg gen.WebhookMessage
 	d.Err = h.receive(w, r, &d, &msg)
-	if d.Err == nil {
-		d.Message = &msg
+	decoded := d.Err == nil
+	if decoded {
 		ctx := NewDeliveryContext(r.Context(), d.Body)
-		start := time.Now()
+		var start time.Time
+		if hooked {
+			start = time.Now()
+		}
 		d.Err = h.deliver(ctx, msg)
-		d.Subscriber = time.Since(start)
+		if hooked {
+			d.Subscriber = time.Since(start)
+		}
 		d.Outcome = cmp.Or(Outcome(ctx), "delivered")
 	}
 	d.Status, d.Reason = StatusCode(d.Err), Reason(d.Err)
@@ -175,10 +186,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.Outcome = ""
 		h.reject(w, r, &d)
 	}
-	d.Duration = time.Since(d.Received)
-	if h.onDelivery != nil {
-		h.onDelivery(r.Context(), &d)
+	if hooked {
+		h.report(r.Context(), d, msg, decoded)
 	}
+}
+
+// report hands OnDelivery copies of d and msg, made only when there is a
+// hook (see ServeHTTP).
+func (h *Handler) report(ctx context.Context, d Delivery, msg gen.WebhookMessage, decoded bool) {
+	rep := &struct { // one allocation for both
+		d   Delivery
+		msg gen.WebhookMessage
+	}{d, msg}
+	if decoded {
+		rep.d.Message = &rep.msg
+	}
+	rep.d.Duration = time.Since(d.Received)
+	h.onDelivery(ctx, &rep.d)
 }
 
 // reject logs a rejection and answers it.

@@ -31,3 +31,11 @@ func TestEventKey(t *testing.T) {
 	assert.NotEqual(t, webhook.EventKey(&a), webhook.EventKey(&b))
 	assert.Equal(t, "a%3Ab:c:d:-", webhook.EventKey(&a))
 }
+
+func TestWithReplay(t *testing.T) {
+	t.Parallel()
+	assert.False(t, webhook.IsReplay(t.Context()))
+	ctx := webhook.WithReplay(t.Context())
+	assert.True(t, webhook.IsReplay(ctx))
+	assert.True(t, webhook.IsReplay(webhook.NewDeliveryContext(ctx, nil)), "the mark survives the delivery context")
+}

@@ -56,10 +56,17 @@ func TestSignMatchesOpenSSL(t *testing.T) {
 // SIGTERM does) and returns its exit status.
 func startServe(tb testing.TB, args ...string) (url string, stdout *clitest.SyncBuffer, stop func() int) {
 	tb.Helper()
+	url, stdout, _, stop = startServeLogged(tb, args...)
+	return url, stdout, stop
+}
+
+// startServeLogged is startServe that returns serve's standard error too.
+func startServeLogged(tb testing.TB, args ...string) (url string, stdout, stderr *clitest.SyncBuffer, stop func() int) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout = &clitest.SyncBuffer{}
+	stdout, stderr = &clitest.SyncBuffer{}, &clitest.SyncBuffer{}
 	ready := make(chan string, 1)
-	e := clitest.Env("", stdout, &clitest.SyncBuffer{}, nil)
+	e := clitest.Env("", stdout, stderr, nil)
 	e.Ready = func(u string) { ready <- u }
 	done := make(chan int, 1)
 	go func() { done <- program.Run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
@@ -77,7 +84,7 @@ func startServe(tb testing.TB, args ...string) (url string, stdout *clitest.Sync
 		return <-done
 	}
 	tb.Cleanup(func() { stop() })
-	return url, stdout, stop
+	return url, stdout, stderr, stop
 }
 
 func TestServeAndSimulateEndToEnd(t *testing.T) {

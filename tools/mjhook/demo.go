@@ -23,7 +23,8 @@ server (in a temporary directory) with two workers, runs simulate against it
 (events appear as the workers print them), waits until every event of the
 jobs it played was printed, prints simulate's summary, then stops serve. It
 exits by itself, 0 when every event was delivered. --queue=false
-demonstrates plain serve instead.`,
+demonstrates plain serve instead. --ui also serves the web inspector and,
+once the jobs are done, leaves it up until Ctrl-C.`,
 	New: func() cli.Runner { return &demo{} },
 }
 
@@ -31,12 +32,14 @@ demonstrates plain serve instead.`,
 type demo struct {
 	jobs, steps int
 	queue       bool
+	ui          bool
 }
 
 func (c *demo) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.jobs, "jobs", 6, "jobs to simulate")
 	fs.IntVar(&c.steps, "steps", 3, "in_progress events per job")
 	fs.BoolVar(&c.queue, "queue", true, "run serve with the queue: embedded NATS JetStream and two workers")
+	fs.BoolVar(&c.ui, "ui", false, "serve the web inspector too, and leave it up until Ctrl-C")
 }
 
 // handledWithin bounds how long demo waits for the events to be printed
@@ -67,6 +70,9 @@ func (c *demo) Run(ctx context.Context, e *cli.Env, args []string) error {
 		}
 		defer os.RemoveAll(dir)
 		serveArgs = append(serveArgs, "--queue", "--workers", "2", "--data-dir", dir, "--nats-port", "-1")
+	}
+	if c.ui {
+		serveArgs = append(serveArgs, "--ui")
 	}
 	serveCtx, stopServe := context.WithCancel(ctx)
 	defer stopServe()
@@ -109,6 +115,10 @@ func (c *demo) Run(ctx context.Context, e *cli.Env, args []string) error {
 	case <-ctx.Done():
 	}
 	_, _ = e.Stdout.Write(summary.Bytes())
+	if c.ui {
+		e.Logf("done; the inspector stays up until Ctrl-C")
+		<-ctx.Done()
+	}
 	stopServe()
 	if err := <-served; err != nil {
 		return err

@@ -40,7 +40,12 @@ and --workers N workers in this process handle the stored events and print
 them. Without --nats-url it starts an embedded NATS server with JetStream,
 file storage in --data-dir, listening on loopback, and logs its URL for
 'mjhook worker --nats-url'. In queue mode JetStream's duplicate window
-deduplicates at the edge; --dedupe and --job-state apply to the workers.`,
+deduplicates at the edge; --dedupe and --job-state apply to the workers.
+
+--ui serves the web inspector (package inspect) and prints its URL: the
+deliveries, live, with their verdicts, each job's timeline, replay and
+"copy as curl". It is on loopback: under --ui-path on serve's listener, or
+on --ui-addr.`,
 	New: func() cli.Runner { return &serve{} },
 }
 
@@ -67,6 +72,7 @@ type serve struct {
 	syncAlways                    bool
 	nats                          natsFlags
 	queueFlags                    queueFlags
+	ui                            uiFlags
 }
 
 func (c *serve) Flags(fs *flag.FlagSet) {
@@ -88,6 +94,7 @@ func (c *serve) Flags(fs *flag.FlagSet) {
 	c.nats.define(fs, "with --queue: an existing NATS server or cluster instead of the embedded one")
 	c.queueFlags.define(fs)
 	secretFlag(fs, &c.secret)
+	c.ui.define(fs)
 }
 
 func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
@@ -108,8 +115,12 @@ func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
 		defer stop()
 		sub = edge // the edge stores; the workers print
 	}
+	onDelivery, err := c.ui.hook(ss, log)
+	if err != nil {
+		return err
+	}
 	handler, err := webhook.NewHandler(ss, sub, &webhook.Options{
-		MaxBodyBytes: c.maxBody, Logger: log, MaxAge: c.maxAge, MaxSkew: c.maxSkew,
+		MaxBodyBytes: c.maxBody, Logger: log, MaxAge: c.maxAge, MaxSkew: c.maxSkew, OnDelivery: onDelivery,
 	})
 	if err != nil {
 		return cli.Exit(cli.ExitUsage, err)
@@ -118,7 +129,14 @@ func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return c.serveUntilDone(ctx, e, c.server(handler, log), ln)
+	srv := c.server(handler, log)
+	stopUI, err := c.ui.start(e, srv, ln, handler)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopUI()
+	return c.serveUntilDone(ctx, e, srv, ln)
 }
 
 // server is the HTTP server of handler, mounted at --path, with serve's

@@ -1,0 +1,209 @@
+package inspect
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/webhook"
+)
+
+// Marks of a timeline event.
+const (
+	markOutOfOrder = "out of order" // progress or status went back, or it came after the terminal event
+	markDuplicate  = "duplicate"    // the same event (webhook.EventKey) arrived before
+	markStale      = "stale"        // jobstate dropped it
+	markReplay     = "replay"       // an operator's replay
+	markFailed     = "failed"       // the subscriber failed (5xx)
+)
+
+// timelineEvent is one delivery of a job's event, in arrival order.
+type timelineEvent struct {
+	ID       int64     `json:"id"`
+	Received time.Time `json:"received"`
+	Event    string    `json:"event"`
+	Status   string    `json:"status"` // the job's status in the event
+	Progress *int64    `json:"progress,omitempty"`
+	HTTP     int       `json:"http_status"`
+	Outcome  string    `json:"outcome,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	Marks    []string  `json:"marks,omitempty"`
+}
+
+// jobImage is a result image.
+type jobImage struct {
+	URL    string `json:"url"`
+	Index  *int64 `json:"index,omitempty"`
+	Width  *int64 `json:"width,omitempty"`
+	Height *int64 `json:"height,omitempty"`
+}
+
+// jobError is a failed job's error.
+type jobError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// job is one job as its page shows it.
+type job struct {
+	JobID    string          `json:"job_id"`
+	Type     string          `json:"type,omitempty"`
+	Prompt   string          `json:"prompt,omitempty"`
+	Progress int64           `json:"progress"` // the highest handled
+	Status   string          `json:"status"`   // the latest handled status
+	Terminal string          `json:"terminal,omitempty"`
+	Images   []jobImage      `json:"images,omitempty"`
+	Prompts  []string        `json:"prompts,omitempty"`
+	Error    *jobError       `json:"error,omitempty"`
+	Events   []timelineEvent `json:"events"`
+	Last     time.Time       `json:"last"`
+}
+
+// jobSummary is a job as the list of jobs shows it.
+type jobSummary struct {
+	JobID    string    `json:"job_id"`
+	Status   string    `json:"status"`
+	Progress int64     `json:"progress"`
+	Terminal string    `json:"terminal,omitempty"`
+	Events   int       `json:"events"`
+	Marked   int       `json:"marked"` // events with a mark
+	Last     time.Time `json:"last"`
+}
+
+// jobsOf groups the entries with a decoded event by job, in arrival order.
+func jobsOf(entries []*entry) (order []string, byJob map[string][]*entry) {
+	byJob = map[string][]*entry{}
+	for _, e := range entries {
+		if e.message == nil {
+			continue
+		}
+		id := e.message.Payload.GetJobID()
+		if _, ok := byJob[id]; !ok {
+			order = append(order, id)
+		}
+		byJob[id] = append(byJob[id], e)
+	}
+	return order, byJob
+}
+
+// jobSummaries lists the jobs of entries, the most recently updated first.
+func jobSummaries(entries []*entry) []jobSummary {
+	order, byJob := jobsOf(entries)
+	out := make([]jobSummary, 0, len(order))
+	for _, id := range order {
+		j := buildJob(id, byJob[id])
+		s := jobSummary{JobID: id, Status: j.Status, Progress: j.Progress, Terminal: j.Terminal, Events: len(j.Events), Last: j.Last}
+		for _, ev := range j.Events {
+			if len(ev.Marks) > 0 {
+				s.Marked++
+			}
+		}
+		out = append(out, s)
+	}
+	slices.SortStableFunc(out, func(a, b jobSummary) int { return b.Last.Compare(a.Last) })
+	return out
+}
+
+// jobTimeline returns the job id among entries.
+func jobTimeline(entries []*entry, id string) (job, bool) {
+	_, byJob := jobsOf(entries)
+	es, ok := byJob[id]
+	if !ok {
+		return job{}, false
+	}
+	return buildJob(id, es), true
+}
+
+// handled reports whether the subscriber handled e: a 2xx it did not drop.
+func handled(e *entry) bool {
+	return e.status < 300 && e.outcome == "delivered"
+}
+
+// buildJob makes the job of es, its deliveries in arrival order.
+func buildJob(id string, es []*entry) job {
+	j := job{JobID: id, Progress: 0}
+	seen := map[string]bool{} // keys of the events handled
+	var maxProgress int64 = -1
+	running, finished := false, false
+	for _, e := range es {
+		p := &e.message.Payload
+		ev := timelineEvent{
+			ID: e.id, Received: e.received, Event: string(p.GetEvent()), Status: string(p.GetStatus()),
+			Progress: p.Progress, HTTP: e.status, Outcome: e.outcome, Reason: e.reason,
+		}
+		key := webhook.EventKey(p)
+		switch {
+		case finished:
+			ev.Marks = append(ev.Marks, markOutOfOrder)
+		case p.Progress != nil && *p.Progress < maxProgress:
+			ev.Marks = append(ev.Marks, markOutOfOrder)
+		case p.GetStatus() == gen.StatusPending && running:
+			ev.Marks = append(ev.Marks, markOutOfOrder)
+		}
+		if e.outcome == "duplicate" || (seen[key] && e.replayOf == 0) {
+			ev.Marks = append(ev.Marks, markDuplicate)
+		}
+		if e.outcome == "stale" {
+			ev.Marks = append(ev.Marks, markStale)
+		}
+		if e.replayOf != 0 {
+			ev.Marks = append(ev.Marks, markReplay)
+		}
+		if e.status >= 500 {
+			ev.Marks = append(ev.Marks, markFailed)
+		}
+		j.Events = append(j.Events, ev)
+		j.Last = e.received
+		j.Type = cmp.Or(string(p.GetType()), j.Type)
+		j.Prompt = cmp.Or(p.GetPrompt(), j.Prompt)
+		if e.status >= 300 {
+			continue // not handled: it moves nothing
+		}
+		if !handled(e) {
+			continue // acknowledged without reaching the subscriber
+		}
+		seen[key] = true
+		if p.Progress != nil {
+			maxProgress = max(maxProgress, *p.Progress)
+		}
+		running = running || p.GetStatus() == gen.StatusInProgress
+		if !finished {
+			j.Status = string(p.GetStatus())
+		}
+		if t := terminalOf(p); t != "" && !finished {
+			finished = true
+			j.Terminal = t
+			for _, img := range p.GetResult().GetImages() {
+				j.Images = append(j.Images, jobImage{URL: img.GetURL(), Index: img.Index, Width: img.Width, Height: img.Height})
+			}
+			j.Prompts = p.GetResult().GetPrompts()
+			if p.Error != nil {
+				j.Error = &jobError{Code: p.GetError().GetCode(), Message: p.GetError().GetMessage()}
+			}
+		}
+	}
+	j.Progress = max(maxProgress, 0)
+	if j.Terminal == string(gen.StatusCompleted) {
+		j.Progress = 100
+	}
+	return j
+}
+
+// terminalOf returns how p ends its job ("completed", "failed",
+// "cancelled"), or "" when it does not.
+func terminalOf(p *gen.JobWebhookPayload) string {
+	switch p.GetEvent() {
+	case gen.EventJobCompleted:
+		return string(gen.StatusCompleted)
+	case gen.EventJobFailed:
+		return string(gen.StatusFailed)
+	case gen.EventJobCancelled:
+		return string(gen.StatusCancelled)
+	}
+	switch s := p.GetStatus(); s {
+	case gen.StatusCompleted, gen.StatusFailed, gen.StatusCancelled:
+		return string(s)
+	}
+	return ""
+}

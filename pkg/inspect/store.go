@@ -1,0 +1,322 @@
+package inspect
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/webhook"
+)
+
+// entry is one delivery as kept: copies of what the page shows.
+type entry struct {
+	id       int64
+	replayOf int64 // the delivery this one replays, or 0
+	cost     int64 // bytes it holds, approximately
+	err      string
+
+	received   time.Time
+	duration   time.Duration
+	subscriber time.Duration
+	method     string
+	scheme     string
+	host       string
+	uri        string
+	remote     string
+	header     [][2]string // name, value; in no order
+	signature  string      // the signature header's value
+	body       []byte      // nil when none was read
+
+	status     int
+	reason     string
+	outcome    string
+	violations []webhook.Violation
+	total      int
+	secret     int
+	message    *gen.WebhookMessage // nil when the body was not decoded
+
+	// event and jobID are the decoded event's, or read leniently from a
+	// rejected body, for the list.
+	event, jobID string
+}
+
+// entryOverhead is what an entry costs besides its bodies and headers.
+const entryOverhead = 512
+
+// redacted are the headers whose values are never kept.
+var redacted = []string{"Authorization", "Cookie", "Proxy-Authorization"}
+
+// replayMarkKey is the context key of a replay request's *replayMark.
+type replayMarkKey struct{}
+
+// replayMark links a replay request to its delivery: of is the delivery
+// replayed, id the replay's own, set when it is recorded.
+type replayMark struct {
+	of int64
+	id atomic.Int64
+}
+
+// claimOf reads what a body that was not decoded claims to be (event and
+// job_id), leniently, for the list only.
+func claimOf(d *webhook.Delivery) (event, jobID string) {
+	if d.Message != nil || len(d.Body) == 0 {
+		return "", ""
+	}
+	var claim struct {
+		Event string `json:"event"`
+		JobID string `json:"job_id"`
+	}
+	_ = json.Unmarshal(d.Body, &claim)
+	return claim.Event, claim.JobID
+}
+
+// fill makes e, a slot of the ring, a copy of what the page shows of d,
+// reusing the slot's buffers when they fit. keepBody is false when d's
+// body is over the memory limit.
+func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
+	r := d.Request
+	header, body := e.header[:0], e.body[:0]
+	*e = entry{
+		received: d.Received, duration: d.Duration, subscriber: d.Subscriber,
+		method: r.Method, host: r.Host, uri: r.URL.RequestURI(), remote: r.RemoteAddr, scheme: "http",
+		status: d.Status, reason: d.Reason, outcome: d.Outcome, secret: d.Secret, message: d.Message,
+		signature: r.Header.Get(webhook.SignatureHeader),
+	}
+	if r.TLS != nil {
+		e.scheme = "https"
+	}
+	if mark != nil {
+		e.replayOf = mark.of
+	}
+	// Header values are strings, which nothing can change: they are kept,
+	// not copied, in one slice rather than a map.
+	for k, vs := range r.Header {
+		secret := slices.Contains(redacted, k)
+		for _, v := range vs {
+			if secret {
+				v = "(redacted)"
+			}
+			header = append(header, [2]string{k, v})
+			e.cost += int64(len(k) + len(v))
+		}
+	}
+	e.header = header
+	switch {
+	case d.Body == nil:
+	case !keepBody:
+		e.message = nil
+	case cap(body) >= len(d.Body) && cap(body) <= 2*len(d.Body)+4096:
+		e.body = append(body, d.Body...)
+	default:
+		e.body = slices.Clone(d.Body)
+	}
+	var notes []string
+	if d.Err != nil {
+		notes = append(notes, d.Err.Error())
+		if verr := (*webhook.ValidationError)(nil); errors.As(d.Err, &verr) {
+			e.violations, e.total = slices.Clone(verr.Violations), verr.Total
+		}
+	}
+	if d.Body != nil && !keepBody {
+		notes = append(notes, "the body was not kept: it is over the inspector's memory limit")
+	}
+	e.err = strings.Join(notes, "; ")
+	if p := e.message; p != nil {
+		e.event, e.jobID = string(p.Payload.GetEvent()), p.Payload.GetJobID()
+	}
+	e.cost += entryOverhead + int64(cap(e.body))
+	if e.message != nil {
+		e.cost += int64(len(e.body)) // the decoded event is about as large
+	}
+}
+
+// deliveryCost is about what an entry of d holds, its body included.
+func deliveryCost(d *webhook.Delivery) int64 {
+	return entryOverhead + 2*int64(len(d.Body))
+}
+
+// store is a ring of the newest entries, bounded in count and in bytes.
+// Its slots are reused, buffers included: in a steady state, keeping a
+// delivery allocates nothing.
+type store struct {
+	size     int
+	maxBytes int64
+
+	mu     sync.Mutex
+	ring   []entry // ring[(start+i)%size], i < n, oldest first
+	start  int
+	n      int
+	bytes  int64
+	nextID int64
+}
+
+func newStore(size int, maxBytes int64) *store {
+	return &store{size: size, maxBytes: maxBytes, ring: make([]entry, size), nextID: 1}
+}
+
+// add keeps a copy of d, forgetting the oldest entries while there are
+// more than size or they hold more than maxBytes, and returns its summary.
+// A delivery larger than maxBytes alone is kept without its body and
+// decoded event. event and jobID are what its body claims when it was not
+// decoded (claimOf).
+func (s *store) add(d *webhook.Delivery, mark *replayMark, event, jobID string) summary {
+	need := deliveryCost(d)
+	keepBody := need <= s.maxBytes
+	if !keepBody {
+		need = entryOverhead
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n == s.size {
+		s.forget(true) // its slot is the next one: reuse its buffers
+	}
+	for s.n > 0 && s.bytes+need > s.maxBytes {
+		s.forget(false)
+	}
+	e := &s.ring[(s.start+s.n)%s.size]
+	e.fill(d, mark, keepBody)
+	if e.event == "" && e.jobID == "" {
+		e.event, e.jobID = event, jobID
+	}
+	e.id = s.nextID
+	s.nextID++
+	s.n++
+	s.bytes += e.cost
+	if mark != nil {
+		mark.id.Store(e.id)
+	}
+	return e.summary()
+}
+
+// forget drops the oldest entry; keep keeps its buffers for reuse.
+func (s *store) forget(keep bool) {
+	e := &s.ring[s.start]
+	s.bytes -= e.cost
+	header, body := e.header[:0], e.body[:0]
+	*e = entry{}
+	if keep {
+		e.header, e.body = header, body
+	}
+	s.start = (s.start + 1) % s.size
+	s.n--
+}
+
+// all returns copies of the entries, oldest first, without their bodies
+// and headers (see get).
+func (s *store) all() []*entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	copies := make([]entry, s.n)
+	out := make([]*entry, s.n)
+	for i := range copies {
+		copies[i] = s.ring[(s.start+i)%s.size]
+		copies[i].body, copies[i].header = nil, nil
+		out[i] = &copies[i]
+	}
+	return out
+}
+
+// get returns a copy of the entry numbered id, or nil when it is not kept.
+func (s *store) get(id int64) *entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first := s.nextID - int64(s.n)
+	if id < first || id >= s.nextID {
+		return nil
+	}
+	// Ids are consecutive, so the entry's place follows from its id.
+	e := s.ring[(s.start+int(id-first))%s.size]
+	e.body, e.header = slices.Clone(e.body), slices.Clone(e.header)
+	return &e
+}
+
+func (s *store) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// summary is a delivery as the list shows it.
+type summary struct {
+	ID         int64     `json:"id"`
+	ReplayOf   int64     `json:"replay_of,omitempty"`
+	Received   time.Time `json:"received"`
+	DurationMS float64   `json:"duration_ms"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Status     int       `json:"status"`
+	Reason     string    `json:"reason,omitempty"`
+	Outcome    string    `json:"outcome,omitempty"`
+	Event      string    `json:"event,omitempty"`
+	JobID      string    `json:"job_id,omitempty"`
+	Verified   bool      `json:"verified"` // the body was decoded: event and job_id are genuine
+}
+
+func (e *entry) summary() summary {
+	return summary{
+		ID: e.id, ReplayOf: e.replayOf, Received: e.received, DurationMS: ms(e.duration),
+		Method: e.method, Path: e.uri, Status: e.status, Reason: e.reason, Outcome: e.outcome,
+		Event: e.event, JobID: e.jobID, Verified: e.secret >= 0,
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// detail is one delivery in full, as its page shows it.
+type detail struct {
+	summary
+	URL          string              `json:"url"` // where it was sent: scheme, Host header, path
+	Remote       string              `json:"remote"`
+	SubscriberMS float64             `json:"subscriber_ms"`
+	Headers      [][2]string         `json:"headers"` // sorted by name
+	Signature    signature           `json:"signature"`
+	Error        string              `json:"error,omitempty"`
+	Violations   []webhook.Violation `json:"violations,omitempty"`
+	Total        int                 `json:"total_violations,omitempty"`
+	// Body is the raw body as text; BodyBase64 its exact bytes (the text
+	// replaces invalid UTF-8). BodyKept is false when no body was read or
+	// it was over the memory limit.
+	Body       string          `json:"body"`
+	BodyBase64 string          `json:"body_base64"`
+	BodyUTF8   bool            `json:"body_utf8"`
+	BodyKept   bool            `json:"body_kept"`
+	Pretty     []line          `json:"pretty,omitempty"` // nil when the body is not JSON
+	Message    json.RawMessage `json:"message,omitempty"`
+}
+
+// signature is the verdict on the signature header.
+type signature struct {
+	Header   string `json:"header"`   // the header's value
+	Verified bool   `json:"verified"` // it matched one of the secrets
+	Secret   int    `json:"secret"`   // the index of that secret; -1 when none matched
+	Checked  bool   `json:"checked"`  // the handler got as far as checking it
+}
+
+func (e *entry) detail() detail {
+	d := detail{
+		summary: e.summary(), URL: e.scheme + "://" + e.host + e.uri, Remote: e.remote,
+		SubscriberMS: ms(e.subscriber), Error: e.err, Violations: e.violations, Total: e.total,
+		Body: string(e.body), BodyBase64: base64.StdEncoding.EncodeToString(e.body),
+		BodyUTF8: utf8.Valid(e.body), BodyKept: e.body != nil,
+		Signature: signature{
+			Header: e.signature, Verified: e.secret >= 0, Secret: e.secret,
+			Checked: e.body != nil || e.secret >= 0,
+		},
+	}
+	d.Headers = slices.Clone(e.header)
+	slices.SortStableFunc(d.Headers, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	if json.Valid(e.body) {
+		d.Pretty = prettyLines(e.body)
+	}
+	if e.message != nil {
+		d.Message, _ = json.MarshalIndent(e.message.Payload, "", "  ")
+	}
+	return d
+}
