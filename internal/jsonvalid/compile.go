@@ -170,11 +170,17 @@ func (c *compiler) resolve(ref string) (any, string, error) {
 	return v, loc, nil
 }
 
-var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+var (
+	tokenEscaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	tokenUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)
 
 // EscapeToken escapes a key as a JSON Pointer reference token (RFC 6901):
 // "~" as "~0", "/" as "~1".
 func EscapeToken(s string) string { return tokenEscaper.Replace(s) }
+
+// UnescapeToken decodes a JSON Pointer reference token (RFC 6901).
+func UnescapeToken(s string) string { return tokenUnescaper.Replace(s) }
 
 // keywords compiles the keywords of the schema object m, at location at,
 // into s, as jsonschema/v5 reads them for draft-07.

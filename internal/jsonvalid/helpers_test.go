@@ -137,7 +137,7 @@ func (p pair) oracle(tb testing.TB, data []byte) []string {
 			for _, n := range quotedNames.FindAllString(names, -1) {
 				name, err := strconv.Unquote(`"` + strings.ReplaceAll(n[1:len(n)-1], `\'`, `'`) + `"`)
 				require.NoError(tb, err)
-				out = append(out, fmt.Sprintf("%q\tmissing required property", ptr+"/"+strings.NewReplacer("~", "~0", "/", "~1").Replace(name)))
+				out = append(out, fmt.Sprintf("%q\tmissing required property", ptr+"/"+jsonvalid.EscapeToken(name)))
 			}
 			return
 		}

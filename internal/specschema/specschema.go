@@ -21,6 +21,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
 // Draft07 is the meta-schema URI written into every extracted schema.
@@ -108,7 +110,7 @@ func (d *Document) Line(pointer string) int {
 		if ptr == "" {
 			break
 		}
-		tok = unescapeToken.Replace(tok)
+		tok = jsonvalid.UnescapeToken(tok)
 		switch n.Kind {
 		case yaml.MappingNode:
 			var key, next *yaml.Node
@@ -183,7 +185,7 @@ func (d *Document) ReceiverOf() (*Receiver, error) {
 		if op == nil {
 			continue
 		}
-		at := "#/channels/" + escapeToken.Replace(name)
+		at := "#/channels/" + jsonvalid.EscapeToken(name)
 		if len(found) > 0 {
 			problems = append(problems, Problem{Pointer: at + "/publish", Message: fmt.Sprintf(
 				"%q and %q both have a publish operation; mjhook-gen supports exactly one receiving channel", found[0].Channel, name)})
@@ -356,7 +358,7 @@ func PayloadSchemas(doc []byte) (map[string][]byte, error) {
 		if op == nil {
 			continue
 		}
-		at := "#/channels/" + escapeToken.Replace(name) + "/publish/message"
+		at := "#/channels/" + jsonvalid.EscapeToken(name) + "/publish/message"
 		r := resolver{root: d.root, definitions: map[string]any{}}
 		msg, err := r.inline(op["message"], at)
 		if err != nil {
@@ -461,7 +463,7 @@ func (r *resolver) inline(v any, at string) (any, error) {
 	case map[string]any:
 		if ref, ok := v["$ref"].(string); ok {
 			if slices.Contains(r.stack, ref) {
-				return map[string]any{"$ref": "#/definitions/" + escapeToken.Replace(r.definitionName(ref))}, nil
+				return map[string]any{"$ref": "#/definitions/" + jsonvalid.EscapeToken(r.definitionName(ref))}, nil
 			}
 			target, err := lookup(r.root, ref)
 			if err != nil {
@@ -476,13 +478,13 @@ func (r *resolver) inline(v any, at string) (any, error) {
 			}
 			if name, ok := r.defNames[ref]; ok {
 				r.definitions[name] = out
-				return map[string]any{"$ref": "#/definitions/" + escapeToken.Replace(name)}, nil
+				return map[string]any{"$ref": "#/definitions/" + jsonvalid.EscapeToken(name)}, nil
 			}
 			return out, nil
 		}
 		out := make(map[string]any, len(v))
 		for k, child := range v {
-			c, err := r.inline(child, at+"/"+escapeToken.Replace(k))
+			c, err := r.inline(child, at+"/"+jsonvalid.EscapeToken(k))
 			if err != nil {
 				return nil, err
 			}
@@ -513,7 +515,7 @@ func (r *resolver) definitionName(ref string) string {
 	if name, ok := r.defNames[ref]; ok {
 		return name
 	}
-	base := unescapeToken.Replace(ref[strings.LastIndex(ref, "/")+1:])
+	base := jsonvalid.UnescapeToken(ref[strings.LastIndex(ref, "/")+1:])
 	name := cmp.Or(base, "definition")
 	for i := 2; slices.Contains(slices.Collect(maps.Values(r.defNames)), name); i++ {
 		name = base + strconv.Itoa(i)
@@ -521,11 +523,6 @@ func (r *resolver) definitionName(ref string) string {
 	r.defNames[ref] = name
 	return name
 }
-
-var (
-	unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
-	escapeToken   = strings.NewReplacer("~", "~0", "/", "~1")
-)
 
 // lookup resolves a local JSON pointer reference such as
 // "#/components/schemas/JobWebhookPayload".
@@ -539,7 +536,7 @@ func lookup(root map[string]any, ref string) (any, error) {
 		return cur, nil
 	}
 	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = unescapeToken.Replace(tok)
+		tok = jsonvalid.UnescapeToken(tok)
 		switch c := cur.(type) {
 		case map[string]any:
 			var ok bool

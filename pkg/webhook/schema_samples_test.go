@@ -17,6 +17,7 @@ import (
 
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/internal/fixtures"
+	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
 // TestValidatorAgreesOnSchemaSamples is the differential test driven by
@@ -118,7 +119,7 @@ func assertionKeywords(tb testing.TB, schema []byte) []string {
 			return
 		}
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			here := at + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
+			here := at + "/" + jsonvalid.EscapeToken(k)
 			if slices.Contains(assertionKeywords_, k) && !(k == "additionalProperties" && m[k] == true) {
 				out = append(out, here)
 			}
@@ -126,7 +127,7 @@ func assertionKeywords(tb testing.TB, schema []byte) []string {
 			case "properties", "patternProperties", "definitions":
 				sub, _ := m[k].(map[string]any)
 				for _, name := range slices.Sorted(maps.Keys(sub)) {
-					walk(sub[name], here+"/"+strings.NewReplacer("~", "~0", "/", "~1").Replace(name))
+					walk(sub[name], here+"/"+jsonvalid.EscapeToken(name))
 				}
 			case "dependencies":
 				sub, _ := m[k].(map[string]any)

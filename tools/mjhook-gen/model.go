@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
 // The Go types of a payload are modelled from its JSON Schema before any
@@ -296,7 +298,7 @@ func (m *model) fillStruct(def *structDef, obj map[string]any) {
 		f := &field{json: key, name: fieldNames.claim(name), required: required[key]}
 		fieldNames.taken["Get"+f.name] = true
 		var ps any = props[key]
-		f.typ, f.nullable = m.typeOf(ps, def.name+f.name, key, def.where+"/properties/"+escapeToken(key))
+		f.typ, f.nullable = m.typeOf(ps, def.name+f.name, key, def.where+"/properties/"+jsonvalid.EscapeToken(key))
 		f.doc = description(m.deref(ps))
 		def.fields = append(def.fields, f)
 	}
@@ -608,7 +610,7 @@ func (m *model) resolve(ref string) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		if cur, ok = o[unescapeToken(tok)]; !ok {
+		if cur, ok = o[jsonvalid.UnescapeToken(tok)]; !ok {
 			return nil, false
 		}
 	}
@@ -708,11 +710,3 @@ func withoutKeys(m map[string]any, keys ...string) map[string]any {
 	}
 	return out
 }
-
-var (
-	tokenEscaper   = strings.NewReplacer("~", "~0", "/", "~1")
-	tokenUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
-)
-
-func escapeToken(s string) string   { return tokenEscaper.Replace(s) }
-func unescapeToken(s string) string { return tokenUnescaper.Replace(s) }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
 // Span is where a value lies in a document: the bytes [Start, End).
@@ -35,7 +37,7 @@ func Find(data []byte, pointer string) (span Span, ok bool) {
 		return Span{}, false
 	}
 	for tok := range strings.SplitSeq(pointer[1:], "/") {
-		if span, ok = s.child(span, unescape.Replace(tok)); !ok {
+		if span, ok = s.child(span, jsonvalid.UnescapeToken(tok)); !ok {
 			return Span{}, false
 		}
 	}
@@ -74,8 +76,6 @@ func Position(data []byte, offset int) (line, col int) {
 	}
 	return line, utf8.RuneCount(before[lineStart:]) + 1
 }
-
-var unescape = strings.NewReplacer("~1", "/", "~0", "~")
 
 // scanner reads spans of valid JSON. Its methods return ok false on
 // anything else, never panic.

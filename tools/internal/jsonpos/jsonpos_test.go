@@ -3,13 +3,13 @@ package jsonpos_test
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mjhook/mjhook/internal/fixtures"
+	"github.com/mjhook/mjhook/internal/jsonvalid"
 	"github.com/mjhook/mjhook/tools/internal/jsonpos"
 )
 
@@ -118,7 +118,7 @@ func TestFindAgreesWithEncodingJSON(t *testing.T) {
 			switch c := v.(type) {
 			case map[string]any:
 				for k, e := range c {
-					walk(pointer+"/"+strings.NewReplacer("~", "~0", "/", "~1").Replace(k), e)
+					walk(pointer+"/"+jsonvalid.EscapeToken(k), e)
 				}
 			case []any:
 				for i, e := range c {
