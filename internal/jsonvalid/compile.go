@@ -22,10 +22,11 @@ var ErrUnsupported = errors.New("jsonvalid: schema construct not compiled")
 
 // MaxReads bounds how many times Validate may read one byte of a document
 // against a compiled Schema. Combinators read a value once per alternative
-// (twice when none holds), so the bound is a product over their nesting;
-// Compile refuses a schema that could exceed it, which takes combinators
-// nested deep under a recursive "$ref", so that Validate's cost stays
-// linear in the document with a small factor.
+// (twice when none holds), so the bound grows with their nesting; a later
+// read jumps over the containers it has nothing to check in. Compile
+// refuses a schema that could exceed the bound, such as one whose
+// recursion reads a value again for two alternatives at each level, so
+// that Validate's cost stays linear in the document with a small factor.
 const MaxReads = 256
 
 // Compile compiles a self-contained draft-07 JSON Schema document for the
@@ -450,103 +451,153 @@ func (c *compiler) compileObject(s *Schema, m map[string]any, at string) error {
 	return nil
 }
 
-// maxReads returns how many times Validate may read one byte of a value
-// against s, at most (saturating just above MaxReads).
+// maxReads returns how many times Validate may read one byte of a document
+// against s, at most (saturating just above MaxReads): once to check its
+// syntax, the limits and the first schema that applies to its value, then
+// once per later read of the value, or of a value it is in, against another
+// schema (reads.again). A later read jumps over a container it has nothing
+// to check in, so only schemas that reach a byte read it again.
 func maxReads(s *Schema) int {
 	r := reads{memo: map[readsKey]int{}}
 	most := 0
 	for depth := 0; depth <= MaxDepth; depth++ {
-		most = max(most, r.of(s, depth, false))
+		most = max(most, r.of(s, depth, firstRead))
 	}
-	return most
+	return min(1+most, MaxReads+1)
 }
+
+// readMode is how a schema is checked on a value: on its firstRead read,
+// keeping the violations; or on a later read, counting them or keeping
+// them.
+type readMode uint8
+
+const (
+	firstRead readMode = iota
+	countRead
+	keepRead
+)
 
 type readsKey struct {
 	s     *Schema
 	depth int
-	count bool
+	mode  readMode
 }
 
-// reads computes how many times Validate reads a byte depth levels below
-// a value checked against a schema, counting violations (count) or keeping
-// them, at most.
+// reads computes, for maxReads, the reads of a byte depth levels below a
+// value checked against a schema in a mode: the later reads only for the
+// firstRead read, every read otherwise.
 type reads struct{ memo map[readsKey]int }
 
-func (r *reads) of(s *Schema, depth int, count bool) int {
-	if s == nil || s.Never {
+// sum adds reads, saturating just above MaxReads.
+func sum(ns ...int) int {
+	t := 0
+	for _, n := range ns {
+		t = min(t+n, MaxReads+1)
+	}
+	return t
+}
+
+func (r *reads) of(s *Schema, depth int, mode readMode) int {
+	switch {
+	case mode == firstRead && s == nil:
+		return 0
+	case s == nil && depth > 0:
+		return 0 // jumped over
+	case s == nil || s.Never:
 		return 1
 	}
-	k := readsKey{s, depth, count}
+	k := readsKey{s, depth, mode}
 	if n, ok := r.memo[k]; ok {
 		return n
 	}
-	sum := func(ns ...int) int {
-		t := 0
-		for _, n := range ns {
-			t = min(t+n, MaxReads+1)
-		}
-		return t
+	n := 0
+	if mode != firstRead {
+		n = 1 // the value's own bytes
 	}
-	each := func(list []*Schema, count bool) int {
+	if depth > 0 {
+		n = r.children(s, depth-1, mode)
+	}
+	later := mode
+	if later == firstRead {
+		later = keepRead
+	}
+	each := func(list []*Schema, mode readMode) int {
 		t := 0
 		for _, sub := range list {
-			t = sum(t, r.of(sub, depth, count))
+			t = sum(t, r.of(sub, depth, mode))
 		}
 		return t
 	}
-	n := 1
-	if depth > 0 {
-		n = r.children(s, depth-1, count)
-	}
-	n = sum(n, each(s.AllOf, count), each(s.AnyOf, true), each(s.OneOf, true))
-	if !count {
-		n = sum(n, each(s.AnyOf, false), each(s.OneOf, false))
+	n = sum(n, each(s.AllOf, later), each(s.AnyOf, countRead), each(s.OneOf, countRead))
+	if later == keepRead {
+		n = sum(n, each(s.AnyOf, keepRead), each(s.OneOf, keepRead))
 	}
 	if s.Not != nil {
-		n = sum(n, r.of(s.Not, depth, true))
+		n = sum(n, r.of(s.Not, depth, countRead))
 	}
 	if s.If != nil {
-		n = sum(n, r.of(s.If, depth, true), max(r.of(s.Then, depth, count), r.of(s.Else, depth, count)))
+		n = sum(n, r.of(s.If, depth, countRead), max(r.of(s.Then, depth, later), r.of(s.Else, depth, later)))
 	}
 	for _, d := range s.Dependencies {
 		if d.Schema != nil {
-			n = sum(n, r.of(d.Schema, depth, count))
+			n = sum(n, r.of(d.Schema, depth, later))
 		}
 	}
 	if s.Enum != nil || s.Const != "" || s.NoAdditionalProperties {
-		n = sum(n, 1)
+		n = sum(n, 1) // canonical forms; the names of additional properties
 	}
 	r.memo[k] = n
 	return n
 }
 
 // children is reads for the members and elements of a value checked
-// against s, depth levels below them.
-func (r *reads) children(s *Schema, depth int, count bool) int {
-	sum := func(a, b int) int { return min(a+b, MaxReads+1) }
-	member := 1
-	for _, p := range s.Properties {
-		member = max(member, r.of(p.Schema, depth, count))
+// against s, depth levels below them: the firstRead schema applied to one
+// checks it on its firstRead read (when s does), the others read it again.
+func (r *reads) children(s *Schema, depth int, mode readMode) int {
+	later := mode
+	if later == firstRead {
+		later = keepRead
 	}
-	member = max(member, r.of(s.AdditionalProperties, depth, count))
-	for _, pp := range s.PatternProperties {
-		member = sum(member, r.of(pp.Schema, depth, count))
+	applied := func(schemas ...*Schema) int { // the schemas applied to one member or element
+		t, firstDone := 0, mode != firstRead
+		for _, x := range schemas {
+			if x == nil {
+				continue
+			}
+			if !firstDone {
+				t, firstDone = sum(t, r.of(x, depth, firstRead)), true
+			} else {
+				t = sum(t, r.of(x, depth, later))
+			}
+		}
+		if !firstDone || mode != firstRead && t == 0 {
+			t = r.of(nil, depth, mode)
+		}
+		return t
+	}
+	patterns := make([]*Schema, len(s.PatternProperties))
+	for i, pp := range s.PatternProperties {
+		patterns[i] = pp.Schema
+	}
+	member := applied(append([]*Schema{s.AdditionalProperties}, patterns...)...)
+	for _, p := range s.Properties {
+		member = max(member, applied(append([]*Schema{p.Schema}, patterns...)...))
 	}
 	if s.PropertyNames != nil && depth == 0 {
-		member = sum(member, r.of(s.PropertyNames, 0, count))
+		member = sum(member, r.of(s.PropertyNames, 0, later))
 	}
-	item := max(r.of(s.Items, depth, count), r.of(s.AdditionalItems, depth, count))
+	item := max(applied(s.Items), applied(s.AdditionalItems))
 	for _, t := range s.TupleItems {
-		item = max(item, r.of(t, depth, count))
+		item = max(item, applied(t))
 	}
 	if s.Contains != nil {
-		item = sum(item, r.of(s.Contains, depth, true))
-		if !count {
-			item = sum(item, r.of(s.Contains, depth, false))
+		item = sum(item, r.of(s.Contains, depth, countRead))
+		if later == keepRead {
+			item = sum(item, r.of(s.Contains, depth, keepRead))
 		}
 	}
 	if s.UniqueItems {
-		item = sum(item, 1)
+		item = sum(item, 1) // canonical forms
 	}
 	return max(member, item)
 }

@@ -135,7 +135,9 @@ func (p pair) oracle(tb testing.TB, data []byte) []string {
 		require.NoError(tb, err)
 		if names, ok := strings.CutPrefix(e.Message, "missing properties: "); ok && strings.HasSuffix(e.KeywordLocation, "required") {
 			for _, n := range quotedNames.FindAllString(names, -1) {
-				name, err := strconv.Unquote(`"` + strings.ReplaceAll(n[1:len(n)-1], `\'`, `'`) + `"`)
+				// v5's quote is strconv.Quote with \" as " and ' as \'.
+				q := strings.ReplaceAll(strings.ReplaceAll(n[1:len(n)-1], `\'`, `'`), `"`, `\"`)
+				name, err := strconv.Unquote(`"` + q + `"`)
 				require.NoError(tb, err)
 				out = append(out, fmt.Sprintf("%q\tmissing required property", ptr+"/"+jsonvalid.EscapeToken(name)))
 			}

@@ -70,6 +70,11 @@ func TestCostIsLinear(t *testing.T) {
 			func(n int) []byte { return repeat("[", `{"b":%d,"a":[%d]}`, "]", n) }, 10},
 		{"deep nesting, repeated", `{"items":{"$ref":"#"}}`,
 			func(n int) []byte { return repeat("[", strings.Repeat("[", 30)+"%d"+strings.Repeat("]", 30), "]", n) }, 10},
+		{"nullable recursion through anyOf", `{"definitions":{"n":{"type":"object","properties":{"v":{"type":"string"},
+			"next":{"anyOf":[{"type":"null"},{"$ref":"#/definitions/n"}]}}}},"items":{"$ref":"#/definitions/n"}}`,
+			func(n int) []byte {
+				return repeat("[", strings.Repeat(`{"v":%d,"next":`, 30)+"null"+strings.Repeat("}", 30), "]", n)
+			}, 10},
 		{"beyond the depth limit", `{}`,
 			func(n int) []byte { return repeat("[", strings.Repeat("[", 40)+"%d"+strings.Repeat("]", 40), "]", n) }, 10},
 	}
@@ -103,4 +108,20 @@ func TestViolationsBeyondTheLimitAllocateNothing(t *testing.T) {
 	}
 	small, large := allocs(100), allocs(10000)
 	assert.LessOrEqual(t, large, small+2, "allocations: %v for 200 violations, %v for 20000", small, large)
+}
+
+// TestLaterReadsJumpOverContainers: reading a value again for a schema
+// with nothing to check inside it (a combinator's alternative of another
+// type) costs nothing per value inside.
+func TestLaterReadsJumpOverContainers(t *testing.T) {
+	t.Parallel()
+	doc := repeat("{", `"k%d":{"a":[1,2,{"b":"c"}]}`, "}", 1000)
+	plain, err := Compile([]byte(`{"type":"object"}`))
+	require.NoError(t, err)
+	alternatives, err := Compile([]byte(`{"anyOf":[{"type":"string"},{"type":"array"},{"type":"object","additionalProperties":{"not":{"type":"string"}}}]}`))
+	require.NoError(t, err)
+	base := steps(t, plain, doc, 10)
+	// The object is read again by each alternative: members are values
+	// checked again by the last one, but nothing inside them is.
+	assert.LessOrEqual(t, steps(t, alternatives, doc, 10), base+3*1000+10, "steps beyond the first read: %d", base)
 }

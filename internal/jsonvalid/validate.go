@@ -78,6 +78,10 @@ type validator struct {
 	canon []byte     // canonical forms being built (enum, const, uniqueItems)
 	spans []span     // members of canonical objects being sorted
 	forms []int      // ends in canon of the canonical forms of an array's items
+	// extents are the containers the first read went through, in document
+	// order, from their first byte to past their last: a later read jumps
+	// over one it has nothing to check in.
+	extents []extent
 
 	limits sink // violations of the limits and duplicate keys
 	schema sink // violations of the schema
@@ -94,7 +98,7 @@ func (v *validator) reset(data []byte, limit int) {
 	v.data, v.pos, v.root = data, 0, 0
 	v.structure, v.broken, v.depth = false, false, 0
 	v.path, v.names, v.seen = v.path[:0], v.names[:0], v.seen[:0]
-	v.canon, v.spans, v.forms = v.canon[:0], v.spans[:0], v.forms[:0]
+	v.canon, v.spans, v.forms, v.extents = v.canon[:0], v.spans[:0], v.forms[:0], v.extents[:0]
 	v.limits.reset(limit)
 	v.schema.reset(limit)
 	v.counting, v.counted, v.steps, v.positions, v.places = false, 0, 0, nil, nil
@@ -107,7 +111,7 @@ func (v *validator) release() {
 	clear(v.names[:cap(v.names)])
 	v.reset(nil, 0)
 	const large = 64 << 10
-	if cap(v.canon) > large || cap(v.forms) > large || cap(v.schema.list) > large || cap(v.limits.list) > large {
+	if cap(v.canon) > large || cap(v.forms) > large || cap(v.extents) > large || cap(v.schema.list) > large || cap(v.limits.list) > large {
 		*v = validator{}
 	}
 	pool.Put(v)
@@ -300,8 +304,6 @@ func (v *validator) container(s *Schema, open byte) (ok bool) {
 		return false
 	}
 	start := v.pos
-	v.depth++
-	v.pos++
 	if open == '{' {
 		ok = v.typeOK(s, Object, "object")
 	} else {
@@ -310,13 +312,42 @@ func (v *validator) container(s *Schema, open byte) (ok bool) {
 	if !ok || v.broken {
 		s = nil
 	}
+	ext := -1
+	switch {
+	case v.structure:
+		ext = len(v.extents)
+		v.extents = append(v.extents, extent{from: start})
+	case s == nil:
+		if end := v.extentEnd(start); end > 0 {
+			v.pos = end // nothing to check inside, and its syntax is known good
+			return ok
+		}
+	}
+	v.depth++
+	v.pos++
 	if open == '{' {
 		v.object(s, start)
 	} else {
 		v.array(s, start)
 	}
 	v.depth--
+	if ext >= 0 {
+		v.extents[ext].to = v.pos
+	}
 	return ok
+}
+
+// extent is where a container starts in data, and where it ends (past it).
+type extent struct{ from, to int }
+
+// extentEnd returns where the container at start ends, if the first read
+// has recorded it, or 0.
+func (v *validator) extentEnd(start int) int {
+	i, found := slices.BinarySearchFunc(v.extents, start, func(e extent, start int) int { return e.from - start })
+	if !found {
+		return 0
+	}
+	return v.extents[i].to
 }
 
 // object checks the members of the object that starts at start (v.pos is

@@ -69,7 +69,8 @@ const fuzzSchema = `{
 		"e": {"$ref": "#"},
 		"f": {"if": {"type": "string"}, "then": {"minLength": 2}, "else": {"type": "array", "minItems": 1}},
 		"g": {"type": "object", "propertyNames": {"maxLength": 2}, "minProperties": 1, "maxProperties": 3,
-			"patternProperties": {"^[0-9]": {"type": "integer"}}, "dependencies": {"x": ["y"], "y": {"required": ["z"]}}}
+			"patternProperties": {"^[0-9]": {"type": "integer"}}, "dependencies": {"x": ["y"], "y": {"required": ["z"]}}},
+		"h": {"anyOf": [{"type": "null"}, {"$ref": "#"}]}
 	},
 	"additionalProperties": {"type": ["boolean", "array"]}
 }`
@@ -80,7 +81,7 @@ var fuzzSeeds = []string{
 	`{"a":11,"b":[1,1.0,"abcd",0.3,2,3],"c":{"k":2,"z":1},"d":[1,"s",3],"e":{"e":{}},"f":1,"g":{"abc":1,"x":1,"y":2}}`,
 	`{"a":1,"a":2,"\u0061":3}`,
 	`{"a":1,"b":[` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `],"x":1e999}`,
-	`{"a":1,"h":true,"i":{}}`,
+	`{"a":1,"h":{"a":2,"h":{"a":"x","h":null}},"i":{}}`,
 	`[1,2,`,
 	"{\"a\":\"\xff\"}",
 }

@@ -45,3 +45,30 @@ func TestStringsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesAgree: member names with quotes, escapes, "/", "~", non-ASCII
+// and "" (which v5 leaves out of its pointers), against every keyword that
+// names members in pointers or messages.
+func TestNamesAgree(t *testing.T) {
+	t.Parallel()
+	names := []string{`""`, `"a"`, `"a/b"`, `"~0"`, `"it's"`, `"q\"q"`, `"b\\s"`, `"é"`, `"\u00e9"`, `"%41"`, `"a b"`, "\"\xff\""}
+	schemas := []string{
+		`{"additionalProperties":false,"properties":{"a":{}}}`,
+		`{"required":["","a","a/b","~0","it's","q\"q","é"]}`,
+		`{"dependencies":{"":["a"],"a":["it's","q\"q"],"é":{"required":["~0"]}}}`,
+		`{"propertyNames":{"maxLength":1}}`,
+		`{"patternProperties":{"^.$":{"type":"string"},"[/~]":false},"additionalProperties":{"type":"object","required":["x"]}}`,
+		`{"properties":{"":{"properties":{"":{"type":"string"},"a":{"type":"string"}}}}}`,
+	}
+	for _, sc := range schemas {
+		p := compilePair(t, sc)
+		for _, a := range names {
+			for _, v := range []string{`1`, `{}`, `{"":1,"a":2}`, `"s"`} {
+				p.check(t, []byte("{"+a+":"+v+"}"))
+				for _, b := range names {
+					p.check(t, []byte("{"+a+":"+v+","+b+":{"+a+":1}}"))
+				}
+			}
+		}
+	}
+}
