@@ -3,14 +3,13 @@
 package gen
 
 import (
-	"encoding/json"
-	"errors"
-
 	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
-// DecodeWebhookPayload decodes data, which must be exactly one syntactically
-// valid JSON value, into *p in one pass over its bytes. Object keys match
+// DecodeWebhookPayload decodes data, one JSON value, into *p in one pass over
+// its bytes; data that is not fails with a *jsonvalid.SyntaxError, as
+// encoding/json's would (run the validator first: it checks the syntax in
+// the same pass as the schema). Object keys match
 // field names exactly, so a field holds only the value its schema checked;
 // an integer in any notation (50, 50.0, 5e1) fits an int64 field and every
 // date-time the schema accepts fits a time.Time (a leap second is read as
@@ -19,7 +18,8 @@ import (
 // a payload that was not validated) fails with an error naming its JSON
 // pointer, as does a key repeated in one object. null leaves a field
 // unset, as in encoding/json.
-func DecodeWebhookPayload(data []byte, p *JobWebhookPayload) error {
+func DecodeWebhookPayload(data []byte, p *JobWebhookPayload) (err error) {
+	defer jsonvalid.Catch(&err) // data that is not JSON
 	d := jsonvalid.NewDecoder(data)
 	if err := decodeJobWebhookPayload(&d, p); err != nil {
 		return err
@@ -29,10 +29,8 @@ func DecodeWebhookPayload(data []byte, p *JobWebhookPayload) error {
 
 // UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
 // match field names exactly, and integers in any notation fit int64 fields.
-func (p *JobWebhookPayload) UnmarshalJSON(data []byte) error {
-	if !json.Valid(data) {
-		return errors.New("gen: JobWebhookPayload.UnmarshalJSON: not a JSON value")
-	}
+func (p *JobWebhookPayload) UnmarshalJSON(data []byte) (err error) {
+	defer jsonvalid.Catch(&err) // data that is not JSON
 	*p = JobWebhookPayload{}
 	d := jsonvalid.NewDecoder(data)
 	if err := decodeJobWebhookPayload(&d, p); err != nil {
@@ -41,10 +39,18 @@ func (p *JobWebhookPayload) UnmarshalJSON(data []byte) error {
 	return d.End()
 }
 
+// jobWebhookPayloadValues holds the optional scalar fields of one JobWebhookPayload.
+type jobWebhookPayloadValues struct {
+	Progress int64
+	Prompt   string
+	Type     Type
+}
+
 func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
 	if err := d.Begin('{', "JobWebhookPayload"); err != nil {
 		return err
 	}
+	var vals *jobWebhookPayloadValues
 	var seen [1]uint64
 	for d.Next('}') {
 		key := d.Key()
@@ -96,13 +102,15 @@ func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
 			if d.Null() {
 				continue
 			}
-			var v7 int64
-			x8, err9 := d.Int64()
-			if err9 != nil {
-				return jsonvalid.AtKey(key, err9)
+			if vals == nil {
+				vals = new(jobWebhookPayloadValues)
 			}
-			v7 = x8
-			p.Progress = &v7
+			x7, err8 := d.Int64()
+			if err8 != nil {
+				return jsonvalid.AtKey(key, err8)
+			}
+			vals.Progress = x7
+			p.Progress = &vals.Progress
 		case "prompt":
 			if seen[0]&(1<<4) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -111,13 +119,15 @@ func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
 			if d.Null() {
 				continue
 			}
-			var v10 string
-			x11, err12 := d.String()
-			if err12 != nil {
-				return jsonvalid.AtKey(key, err12)
+			if vals == nil {
+				vals = new(jobWebhookPayloadValues)
 			}
-			v10 = x11
-			p.Prompt = &v10
+			x9, err10 := d.String()
+			if err10 != nil {
+				return jsonvalid.AtKey(key, err10)
+			}
+			vals.Prompt = x9
+			p.Prompt = &vals.Prompt
 		case "result":
 			if seen[0]&(1<<5) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -126,11 +136,11 @@ func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
 			if d.Null() {
 				continue
 			}
-			var v13 JobWebhookPayloadResult
-			if err14 := decodeJobWebhookPayloadResult(d, &v13); err14 != nil {
-				return jsonvalid.AtKey(key, err14)
+			var v11 JobWebhookPayloadResult
+			if err12 := decodeJobWebhookPayloadResult(d, &v11); err12 != nil {
+				return jsonvalid.AtKey(key, err12)
 			}
-			p.Result = &v13
+			p.Result = &v11
 		case "status":
 			if seen[0]&(1<<6) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -139,11 +149,11 @@ func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
 			if d.Null() {
 				continue
 			}
-			x15, err16 := d.String()
-			if err16 != nil {
-				return jsonvalid.AtKey(key, err16)
+			x13, err14 := d.String()
+			if err14 != nil {
+				return jsonvalid.AtKey(key, err14)
 			}
-			p.Status = Status(x15)
+			p.Status = Status(x13)
 		case "timestamp":
 			if seen[0]&(1<<7) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -152,11 +162,11 @@ func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
 			if d.Null() {
 				continue
 			}
-			x17, err18 := d.Time()
-			if err18 != nil {
-				return jsonvalid.AtKey(key, err18)
+			x15, err16 := d.Time()
+			if err16 != nil {
+				return jsonvalid.AtKey(key, err16)
 			}
-			p.Timestamp = x17
+			p.Timestamp = x15
 		case "type":
 			if seen[0]&(1<<8) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -165,13 +175,15 @@ func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
 			if d.Null() {
 				continue
 			}
-			var v19 Type
-			x20, err21 := d.String()
-			if err21 != nil {
-				return jsonvalid.AtKey(key, err21)
+			if vals == nil {
+				vals = new(jobWebhookPayloadValues)
 			}
-			v19 = Type(x20)
-			p.Type = &v19
+			x17, err18 := d.String()
+			if err18 != nil {
+				return jsonvalid.AtKey(key, err18)
+			}
+			vals.Type = Type(x17)
+			p.Type = &vals.Type
 
 		default:
 			d.Skip()
@@ -182,10 +194,8 @@ func decodeJobWebhookPayload(d *jsonvalid.Decoder, p *JobWebhookPayload) error {
 
 // UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
 // match field names exactly, and integers in any notation fit int64 fields.
-func (p *JobWebhookPayloadError) UnmarshalJSON(data []byte) error {
-	if !json.Valid(data) {
-		return errors.New("gen: JobWebhookPayloadError.UnmarshalJSON: not a JSON value")
-	}
+func (p *JobWebhookPayloadError) UnmarshalJSON(data []byte) (err error) {
+	defer jsonvalid.Catch(&err) // data that is not JSON
 	*p = JobWebhookPayloadError{}
 	d := jsonvalid.NewDecoder(data)
 	if err := decodeJobWebhookPayloadError(&d, p); err != nil {
@@ -194,10 +204,17 @@ func (p *JobWebhookPayloadError) UnmarshalJSON(data []byte) error {
 	return d.End()
 }
 
+// jobWebhookPayloadErrorValues holds the optional scalar fields of one JobWebhookPayloadError.
+type jobWebhookPayloadErrorValues struct {
+	Code    string
+	Message string
+}
+
 func decodeJobWebhookPayloadError(d *jsonvalid.Decoder, p *JobWebhookPayloadError) error {
 	if err := d.Begin('{', "JobWebhookPayloadError"); err != nil {
 		return err
 	}
+	var vals *jobWebhookPayloadErrorValues
 	var seen [1]uint64
 	for d.Next('}') {
 		key := d.Key()
@@ -210,13 +227,15 @@ func decodeJobWebhookPayloadError(d *jsonvalid.Decoder, p *JobWebhookPayloadErro
 			if d.Null() {
 				continue
 			}
-			var v22 string
-			x23, err24 := d.String()
-			if err24 != nil {
-				return jsonvalid.AtKey(key, err24)
+			if vals == nil {
+				vals = new(jobWebhookPayloadErrorValues)
 			}
-			v22 = x23
-			p.Code = &v22
+			x19, err20 := d.String()
+			if err20 != nil {
+				return jsonvalid.AtKey(key, err20)
+			}
+			vals.Code = x19
+			p.Code = &vals.Code
 		case "message":
 			if seen[0]&(1<<1) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -225,13 +244,15 @@ func decodeJobWebhookPayloadError(d *jsonvalid.Decoder, p *JobWebhookPayloadErro
 			if d.Null() {
 				continue
 			}
-			var v25 string
-			x26, err27 := d.String()
-			if err27 != nil {
-				return jsonvalid.AtKey(key, err27)
+			if vals == nil {
+				vals = new(jobWebhookPayloadErrorValues)
 			}
-			v25 = x26
-			p.Message = &v25
+			x21, err22 := d.String()
+			if err22 != nil {
+				return jsonvalid.AtKey(key, err22)
+			}
+			vals.Message = x21
+			p.Message = &vals.Message
 
 		default:
 			d.Skip()
@@ -242,10 +263,8 @@ func decodeJobWebhookPayloadError(d *jsonvalid.Decoder, p *JobWebhookPayloadErro
 
 // UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
 // match field names exactly, and integers in any notation fit int64 fields.
-func (p *JobWebhookPayloadResult) UnmarshalJSON(data []byte) error {
-	if !json.Valid(data) {
-		return errors.New("gen: JobWebhookPayloadResult.UnmarshalJSON: not a JSON value")
-	}
+func (p *JobWebhookPayloadResult) UnmarshalJSON(data []byte) (err error) {
+	defer jsonvalid.Catch(&err) // data that is not JSON
 	*p = JobWebhookPayloadResult{}
 	d := jsonvalid.NewDecoder(data)
 	if err := decodeJobWebhookPayloadResult(&d, p); err != nil {
@@ -270,16 +289,16 @@ func decodeJobWebhookPayloadResult(d *jsonvalid.Decoder, p *JobWebhookPayloadRes
 			if d.Null() {
 				continue
 			}
-			if err29 := d.Begin('[', "[]JobWebhookPayloadResultImage"); err29 != nil {
-				return jsonvalid.AtKey(key, err29)
+			if err24 := d.Begin('[', "[]JobWebhookPayloadResultImage"); err24 != nil {
+				return jsonvalid.AtKey(key, err24)
 			}
 			p.Images = []JobWebhookPayloadResultImage{}
-			for i28 := 0; d.Next(']'); i28++ {
-				var e30 JobWebhookPayloadResultImage
-				if err31 := decodeJobWebhookPayloadResultImage(d, &e30); err31 != nil {
-					return jsonvalid.AtKey(key, jsonvalid.AtIndex(i28, err31))
+			for i23 := 0; d.Next(']'); i23++ {
+				var e25 JobWebhookPayloadResultImage
+				if err26 := decodeJobWebhookPayloadResultImage(d, &e25); err26 != nil {
+					return jsonvalid.AtKey(key, jsonvalid.AtIndex(i23, err26))
 				}
-				p.Images = append(p.Images, e30)
+				p.Images = append(p.Images, e25)
 			}
 		case "prompts":
 			if seen[0]&(1<<1) != 0 {
@@ -289,18 +308,18 @@ func decodeJobWebhookPayloadResult(d *jsonvalid.Decoder, p *JobWebhookPayloadRes
 			if d.Null() {
 				continue
 			}
-			if err33 := d.Begin('[', "[]string"); err33 != nil {
-				return jsonvalid.AtKey(key, err33)
+			if err28 := d.Begin('[', "[]string"); err28 != nil {
+				return jsonvalid.AtKey(key, err28)
 			}
 			p.Prompts = []string{}
-			for i32 := 0; d.Next(']'); i32++ {
-				var e34 string
-				x35, err36 := d.String()
-				if err36 != nil {
-					return jsonvalid.AtKey(key, jsonvalid.AtIndex(i32, err36))
+			for i27 := 0; d.Next(']'); i27++ {
+				var e29 string
+				x30, err31 := d.String()
+				if err31 != nil {
+					return jsonvalid.AtKey(key, jsonvalid.AtIndex(i27, err31))
 				}
-				e34 = x35
-				p.Prompts = append(p.Prompts, e34)
+				e29 = x30
+				p.Prompts = append(p.Prompts, e29)
 			}
 
 		default:
@@ -312,10 +331,8 @@ func decodeJobWebhookPayloadResult(d *jsonvalid.Decoder, p *JobWebhookPayloadRes
 
 // UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
 // match field names exactly, and integers in any notation fit int64 fields.
-func (p *JobWebhookPayloadResultImage) UnmarshalJSON(data []byte) error {
-	if !json.Valid(data) {
-		return errors.New("gen: JobWebhookPayloadResultImage.UnmarshalJSON: not a JSON value")
-	}
+func (p *JobWebhookPayloadResultImage) UnmarshalJSON(data []byte) (err error) {
+	defer jsonvalid.Catch(&err) // data that is not JSON
 	*p = JobWebhookPayloadResultImage{}
 	d := jsonvalid.NewDecoder(data)
 	if err := decodeJobWebhookPayloadResultImage(&d, p); err != nil {
@@ -324,10 +341,19 @@ func (p *JobWebhookPayloadResultImage) UnmarshalJSON(data []byte) error {
 	return d.End()
 }
 
+// jobWebhookPayloadResultImageValues holds the optional scalar fields of one JobWebhookPayloadResultImage.
+type jobWebhookPayloadResultImageValues struct {
+	Height int64
+	Index  int64
+	URL    string
+	Width  int64
+}
+
 func decodeJobWebhookPayloadResultImage(d *jsonvalid.Decoder, p *JobWebhookPayloadResultImage) error {
 	if err := d.Begin('{', "JobWebhookPayloadResultImage"); err != nil {
 		return err
 	}
+	var vals *jobWebhookPayloadResultImageValues
 	var seen [1]uint64
 	for d.Next('}') {
 		key := d.Key()
@@ -340,13 +366,15 @@ func decodeJobWebhookPayloadResultImage(d *jsonvalid.Decoder, p *JobWebhookPaylo
 			if d.Null() {
 				continue
 			}
-			var v37 int64
-			x38, err39 := d.Int64()
-			if err39 != nil {
-				return jsonvalid.AtKey(key, err39)
+			if vals == nil {
+				vals = new(jobWebhookPayloadResultImageValues)
 			}
-			v37 = x38
-			p.Height = &v37
+			x32, err33 := d.Int64()
+			if err33 != nil {
+				return jsonvalid.AtKey(key, err33)
+			}
+			vals.Height = x32
+			p.Height = &vals.Height
 		case "index":
 			if seen[0]&(1<<1) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -355,13 +383,15 @@ func decodeJobWebhookPayloadResultImage(d *jsonvalid.Decoder, p *JobWebhookPaylo
 			if d.Null() {
 				continue
 			}
-			var v40 int64
-			x41, err42 := d.Int64()
-			if err42 != nil {
-				return jsonvalid.AtKey(key, err42)
+			if vals == nil {
+				vals = new(jobWebhookPayloadResultImageValues)
 			}
-			v40 = x41
-			p.Index = &v40
+			x34, err35 := d.Int64()
+			if err35 != nil {
+				return jsonvalid.AtKey(key, err35)
+			}
+			vals.Index = x34
+			p.Index = &vals.Index
 		case "url":
 			if seen[0]&(1<<2) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -370,13 +400,15 @@ func decodeJobWebhookPayloadResultImage(d *jsonvalid.Decoder, p *JobWebhookPaylo
 			if d.Null() {
 				continue
 			}
-			var v43 string
-			x44, err45 := d.String()
-			if err45 != nil {
-				return jsonvalid.AtKey(key, err45)
+			if vals == nil {
+				vals = new(jobWebhookPayloadResultImageValues)
 			}
-			v43 = x44
-			p.URL = &v43
+			x36, err37 := d.String()
+			if err37 != nil {
+				return jsonvalid.AtKey(key, err37)
+			}
+			vals.URL = x36
+			p.URL = &vals.URL
 		case "width":
 			if seen[0]&(1<<3) != 0 {
 				return jsonvalid.Duplicate(key)
@@ -385,13 +417,15 @@ func decodeJobWebhookPayloadResultImage(d *jsonvalid.Decoder, p *JobWebhookPaylo
 			if d.Null() {
 				continue
 			}
-			var v46 int64
-			x47, err48 := d.Int64()
-			if err48 != nil {
-				return jsonvalid.AtKey(key, err48)
+			if vals == nil {
+				vals = new(jobWebhookPayloadResultImageValues)
 			}
-			v46 = x47
-			p.Width = &v46
+			x38, err39 := d.Int64()
+			if err39 != nil {
+				return jsonvalid.AtKey(key, err39)
+			}
+			vals.Width = x38
+			p.Width = &vals.Width
 
 		default:
 			d.Skip()

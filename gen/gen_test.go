@@ -219,3 +219,25 @@ func TestAPISurface(t *testing.T) {
 		t.Errorf("the generated API changed: review, then run make golden and commit %s\n%s", golden, diff)
 	}
 }
+
+// FuzzDecode: the generated decoder, called directly or through
+// encoding/json, never panics, and fails on whatever is not one JSON
+// value.
+func FuzzDecode(f *testing.F) {
+	for _, name := range fixtures.Names() {
+		f.Add(fixtures.Payload(name))
+	}
+	f.Add([]byte(`{"result":{"images":[{"index":1},`))
+	f.Add([]byte(`{"progress":1e2,"timestamp":"2026-12-31t23:59:60z"} x`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p, q gen.JobWebhookPayload
+		err := gen.DecodeWebhookPayload(data, &p)
+		if !json.Valid(data) && err == nil {
+			t.Fatalf("decoded %q, which is not JSON", data)
+		}
+		if err := p.UnmarshalJSON(data); !json.Valid(data) && err == nil {
+			t.Fatalf("UnmarshalJSON took %q, which is not JSON", data)
+		}
+		_ = json.Unmarshal(data, &q)
+	})
+}

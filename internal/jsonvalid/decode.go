@@ -23,11 +23,27 @@ import (
 // as encoding/json decodes them: escapes, and invalid UTF-8 replaced by
 // U+FFFD.
 type Decoder struct {
-	v validator // its scanner; nothing is recorded
+	v    validator // its scanner; nothing is recorded
+	text string    // a copy of data, made at the first string it decodes
 }
 
-// NewDecoder returns a Decoder for data, one syntactically valid JSON value.
+// NewDecoder returns a Decoder for data, one JSON value. Data that is not
+// makes a Decoder method panic with a *SyntaxError, which Catch turns into
+// the error of the decoding function.
 func NewDecoder(data []byte) Decoder { return Decoder{v: validator{data: data}} }
+
+// Catch, deferred by a decoding function with its named error result,
+// returns the *SyntaxError of malformed data as that error; any other
+// panic goes on.
+func Catch(err *error) {
+	if r := recover(); r != nil {
+		se, ok := r.(*SyntaxError)
+		if !ok {
+			panic(r)
+		}
+		*err = se
+	}
+}
 
 // DecodeError is a JSON value that does not fit its Go type.
 type DecodeError struct {
@@ -69,7 +85,7 @@ func Duplicate(key []byte) error {
 func (d *Decoder) typeError(goType string) error {
 	d.v.skipSpace()
 	found := "number"
-	switch d.v.data[d.v.pos] {
+	switch d.v.peek() {
 	case '{':
 		found = "object"
 	case '[':
@@ -89,8 +105,8 @@ func (d *Decoder) typeError(goType string) error {
 // value.
 func (d *Decoder) Null() bool {
 	d.v.skipSpace()
-	if d.v.data[d.v.pos] == 'n' {
-		d.v.pos += 4
+	if d.v.peek() == 'n' {
+		d.v.skip()
 		return true
 	}
 	return false
@@ -100,7 +116,7 @@ func (d *Decoder) Null() bool {
 // and fails, naming goType.
 func (d *Decoder) Begin(open byte, goType string) error {
 	d.v.skipSpace()
-	if d.v.data[d.v.pos] != open {
+	if d.v.peek() != open {
 		return d.typeError(goType)
 	}
 	d.v.pos++
@@ -121,13 +137,18 @@ func (d *Decoder) Key() []byte {
 // String reads a string value.
 func (d *Decoder) String() (string, error) {
 	d.v.skipSpace()
-	if d.v.data[d.v.pos] != '"' {
+	if d.v.peek() != '"' {
 		return "", d.typeError("string")
 	}
 	start := d.v.pos
-	raw, decode := d.v.scanString()
+	_, decode := d.v.scanString()
 	if !decode {
-		return string(raw), nil
+		// The strings of one document share one copy of it: one
+		// allocation, however many strings it holds.
+		if d.text == "" {
+			d.text = string(d.v.data)
+		}
+		return d.text[start+1 : d.v.pos-1], nil
 	}
 	var s string
 	_ = json.Unmarshal(d.v.data[start:d.v.pos], &s) // escapes and invalid UTF-8, as encoding/json reads them
@@ -176,12 +197,12 @@ func (d *Decoder) Float64() (float64, error) {
 // Bool reads true or false.
 func (d *Decoder) Bool() (bool, error) {
 	d.v.skipSpace()
-	switch d.v.data[d.v.pos] {
+	switch d.v.peek() {
 	case 't':
-		d.v.pos += 4
+		d.v.skip()
 		return true, nil
 	case 'f':
-		d.v.pos += 5
+		d.v.skip()
 		return false, nil
 	}
 	return false, d.typeError("bool")
@@ -194,7 +215,7 @@ func (d *Decoder) Bool() (bool, error) {
 // minute, since time.Time has no leap seconds.
 func (d *Decoder) Time() (time.Time, error) {
 	d.v.skipSpace()
-	if d.v.data[d.v.pos] != '"' {
+	if d.v.peek() != '"' {
 		return time.Time{}, d.typeError("time.Time")
 	}
 	s, _ := d.String()
@@ -217,7 +238,7 @@ func (d *Decoder) Raw() json.RawMessage {
 // '{', '[', '"', 't', 'f', 'n', '-' or a digit.
 func (d *Decoder) Peek() byte {
 	d.v.skipSpace()
-	return d.v.data[d.v.pos]
+	return d.v.peek()
 }
 
 // Skip moves past any value.
@@ -234,7 +255,7 @@ func (d *Decoder) End() error {
 
 func (d *Decoder) number() ([]byte, bool) {
 	d.v.skipSpace()
-	if c := d.v.data[d.v.pos]; c != '-' && !isDigit(c) {
+	if c := d.v.peek(); c != '-' && !isDigit(c) {
 		return nil, false
 	}
 	return d.v.scanNumber(), true

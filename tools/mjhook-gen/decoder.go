@@ -15,11 +15,13 @@ import (
 // value's JSON pointer.
 func renderDecoders(pkg, head, channelName string, m *model) ([]byte, error) {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s\n\npackage %s\n\nimport (\n\"encoding/json\"\n\"errors\"\n\"time\"\n\n\"github.com/mjhook/mjhook/internal/jsonvalid\"\n)\n", head, pkg)
+	fmt.Fprintf(&b, "%s\n\npackage %s\n\nimport (\n\"encoding/json\"\n\"time\"\n\n\"github.com/mjhook/mjhook/internal/jsonvalid\"\n)\n", head, pkg)
 	root := m.root.def.name
 	fmt.Fprintf(&b, `
-// Decode%[1]sPayload decodes data, which must be exactly one syntactically
-// valid JSON value, into *p in one pass over its bytes. Object keys match
+// Decode%[1]sPayload decodes data, one JSON value, into *p in one pass over
+// its bytes; data that is not fails with a *jsonvalid.SyntaxError, as
+// encoding/json's would (run the validator first: it checks the syntax in
+// the same pass as the schema). Object keys match
 // field names exactly, so a field holds only the value its schema checked;
 // an integer in any notation (50, 50.0, 5e1) fits an int64 field and every
 // date-time the schema accepts fits a time.Time (a leap second is read as
@@ -28,7 +30,8 @@ func renderDecoders(pkg, head, channelName string, m *model) ([]byte, error) {
 // a payload that was not validated) fails with an error naming its JSON
 // pointer, as does a key repeated in one object. null leaves a field
 // unset, as in encoding/json.
-func Decode%[1]sPayload(data []byte, p *%[2]s) error {
+func Decode%[1]sPayload(data []byte, p *%[2]s) (err error) {
+	defer jsonvalid.Catch(&err) // data that is not JSON
 	d := jsonvalid.NewDecoder(data)
 	if err := decode%[2]s(&d, p); err != nil {
 		return err
@@ -41,10 +44,8 @@ func Decode%[1]sPayload(data []byte, p *%[2]s) error {
 		fmt.Fprintf(&b, `
 // UnmarshalJSON decodes data as Decode%[2]sPayload decodes a payload: keys
 // match field names exactly, and integers in any notation fit int64 fields.
-func (p *%[1]s) UnmarshalJSON(data []byte) error {
-	if !json.Valid(data) {
-		return errors.New("gen: %[1]s.UnmarshalJSON: not a JSON value")
-	}
+func (p *%[1]s) UnmarshalJSON(data []byte) (err error) {
+	defer jsonvalid.Catch(&err) // data that is not JSON
 	*p = %[1]s{}
 	d := jsonvalid.NewDecoder(data)
 	if err := decode%[1]s(&d, p); err != nil {
@@ -67,9 +68,24 @@ func (g *decoderGen) temp(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, g.tmp)
 }
 
-// structFunc returns the decoding function of def.
+// scalarPointer reports whether f is a pointer to a value the decoder
+// reads itself (not a struct): those of one struct share one allocation.
+func scalarPointer(f *field) bool {
+	return f.pointer() && f.typ.kind != kindStruct
+}
+
+// structFunc returns the decoding function of def. The optional scalar
+// fields of one struct point into one values struct, allocated when the
+// first of them is present: one allocation per object rather than one per
+// field.
 func (g *decoderGen) structFunc(def *structDef) string {
-	var cases strings.Builder
+	var cases, values strings.Builder
+	valuesType := strings.ToLower(def.name[:1]) + def.name[1:] + "Values"
+	for _, f := range def.fields {
+		if scalarPointer(f) {
+			fmt.Fprintf(&values, "%s %s\n", valueField(f), f.typ.expr())
+		}
+	}
 	for i, f := range def.fields {
 		word, bit := i/64, i%64
 		fmt.Fprintf(&cases, "case %q:\nif seen[%d]&(1<<%d) != 0 {\nreturn jsonvalid.Duplicate(key)\n}\nseen[%d] |= 1 << %d\n",
@@ -78,20 +94,32 @@ func (g *decoderGen) structFunc(def *structDef) string {
 			fmt.Fprintf(&cases, "if d.Null() {\ncontinue\n}\n")
 		}
 		wrap := func(e string) string { return "jsonvalid.AtKey(key, " + e + ")" }
-		if f.pointer() {
+		switch {
+		case scalarPointer(f):
+			fmt.Fprintf(&cases, "if vals == nil {\nvals = new(%s)\n}\n%s\np.%s = &vals.%s\n",
+				valuesType, g.into("vals."+valueField(f), f.typ, wrap), f.name, valueField(f))
+		case f.pointer():
 			v := g.temp("v")
 			fmt.Fprintf(&cases, "var %s %s\n%s\np.%s = &%s\n", v, f.typ.expr(), g.into(v, f.typ, wrap), f.name, v)
-		} else {
+		default:
 			cases.WriteString(g.into("p."+f.name, f.typ, wrap) + "\n")
 		}
 	}
 	words := max(1, (len(def.fields)+63)/64)
-	return fmt.Sprintf(`
+	var decl string
+	if values.Len() > 0 {
+		decl = fmt.Sprintf("\n// %s holds the optional scalar fields of one %s.\ntype %s struct {\n%s}\n", valuesType, def.name, valuesType, values.String())
+	}
+	valsVar := ""
+	if values.Len() > 0 {
+		valsVar = "var vals *" + valuesType + "\n"
+	}
+	return decl + fmt.Sprintf(`
 func decode%[1]s(d *jsonvalid.Decoder, p *%[1]s) error {
 	if err := d.Begin('{', "%[1]s"); err != nil {
 		return err
 	}
-	var seen [%[2]d]uint64
+	%[4]svar seen [%[2]d]uint64
 	for d.Next('}') {
 		key := d.Key()
 		switch string(key) {
@@ -102,8 +130,11 @@ func decode%[1]s(d *jsonvalid.Decoder, p *%[1]s) error {
 	}
 	return nil
 }
-`, def.name, words, cases.String())
+`, def.name, words, cases.String(), valsVar)
 }
+
+// valueField is the field of f in its struct's values struct.
+func valueField(f *field) string { return f.name }
 
 // into returns statements that decode the next value into lv, an
 // addressable expression of type t; an error is returned through wrap.
