@@ -13,7 +13,7 @@ import (
 // field names exactly, so a field holds only the value its schema checked;
 // an integer in any notation (50, 50.0, 5e1) fits an int64 field and every
 // date-time the schema accepts fits a time.Time (a leap second is read as
-// the first instant of the next minute). A value the Go type cannot hold
+// 23:59:59.999999999). A value the Go type cannot hold
 // (an integer beyond int64, a number beyond float64, another JSON type in
 // a payload that was not validated) fails with an error naming its JSON
 // pointer, as does a key repeated in one object. null leaves a field

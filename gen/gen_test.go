@@ -64,11 +64,7 @@ func parseTime(tb testing.TB, v any) time.Time {
 // the schema's enum does, in its order (both come from the spec).
 func TestEnumConstantsMatchSchema(t *testing.T) {
 	t.Parallel()
-	var schema struct {
-		Properties map[string]struct {
-			Enum []any `json:"enum"`
-		} `json:"properties"`
-	}
+	var schema map[string]any
 	require.NoError(t, json.Unmarshal([]byte(gen.WebhookPayloadJSONSchema), &schema))
 
 	tests := []struct {
@@ -81,13 +77,32 @@ func TestEnumConstantsMatchSchema(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var enum []string
-		for _, v := range schema.Properties[tt.property].Enum {
+		prop, _ := property(schema, tt.property)["enum"].([]any)
+		for _, v := range prop {
 			if s, ok := v.(string); ok {
 				enum = append(enum, s)
 			}
 		}
 		assert.Equal(t, enum, tt.values, "constants for %q", tt.property)
 	}
+}
+
+// property returns the schema of a property of the payload: in its
+// properties, or in those of its allOf parts.
+func property(schema map[string]any, name string) map[string]any {
+	props, _ := schema["properties"].(map[string]any)
+	if p, ok := props[name].(map[string]any); ok {
+		return p
+	}
+	parts, _ := schema["allOf"].([]any)
+	for _, part := range parts {
+		if m, ok := part.(map[string]any); ok {
+			if p := property(m, name); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
 }
 
 func stringsOf[T ~string](values []T) []string {

@@ -211,8 +211,8 @@ func (d *Decoder) Bool() (bool, error) {
 // Time reads a string in RFC 3339 date-time format, as JSON Schema's
 // "date-time" format accepts it: "T" and "Z" in either case, any number of
 // fractional digits (nanoseconds are kept), a numeric offset, and a leap
-// second (23:59:60 UTC), which is read as the first instant of the next
-// minute, since time.Time has no leap seconds.
+// second (23:59:60 UTC), which is read as 23:59:59.999999999, since
+// time.Time has no leap seconds.
 func (d *Decoder) Time() (time.Time, error) {
 	d.v.skipSpace()
 	if d.v.peek() != '"' {
@@ -323,21 +323,18 @@ func ParseDateTime(s string) (time.Time, bool) {
 		}
 		loc = time.FixedZone("", offset)
 	}
-	leap := sec == 60
-	if leap {
+	if sec == 60 {
 		// Only at the end of a UTC day: 23:59:60Z, or the same instant in
-		// another offset.
+		// another offset. time.Time has no leap seconds: it is read as the
+		// last nanosecond of the minute, which keeps its order and its day
+		// (the next instant could be a year Go cannot marshal).
 		utc := (h*60+m)*60 - offset
 		if ((utc/60)%(24*60)+24*60)%(24*60) != 23*60+59 {
 			return time.Time{}, false
 		}
-		sec = 59
+		sec, nsec = 59, 999_999_999
 	}
-	t := time.Date(date.Year(), date.Month(), date.Day(), h, m, sec, nsec, loc)
-	if leap {
-		t = t.Add(time.Second)
-	}
-	return t, true
+	return time.Date(date.Year(), date.Month(), date.Day(), h, m, sec, nsec, loc), true
 }
 
 // inRange parses a decimal number as strconv.Atoi does (a sign is

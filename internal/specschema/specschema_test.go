@@ -23,8 +23,6 @@ func TestPayloadSchemaOfTheSpec(t *testing.T) {
 	var schema map[string]any
 	require.NoError(t, json.Unmarshal(got, &schema))
 	assert.Equal(t, specschema.Draft07, schema["$schema"])
-	assert.Equal(t, "object", schema["type"], "the four messages share one payload, so no anyOf")
-	assert.ElementsMatch(t, []any{"event", "job_id", "status", "timestamp"}, schema["required"])
 	for _, ref := range regexp.MustCompile(`"\$ref": "([^"]*)"`).FindAllStringSubmatch(string(got), -1) {
 		assert.True(t, strings.HasPrefix(ref[1], "#/definitions/"), "$ref %s is inlined, or points into the schema's own definitions", ref[1])
 	}

@@ -10,8 +10,10 @@
 // Only what is provably stale is dropped. For each event, the first row
 // that matches decides; the job's state is what the subscriber handled
 // successfully for it (a terminal event is job.completed, job.failed or
-// job.cancelled, or a status completed, failed or cancelled; a known event
-// or status is one of those, job.progress, pending or in_progress):
+// job.cancelled, whatever its status: a job.progress with status completed
+// is not the end, the job.completed with its result is; a known event or
+// status is one of those, job.progress, pending, in_progress, completed,
+// failed or cancelled):
 //
 //	#  the event                                        the job                          verdict
 //	1  any                                              no event handled (or forgotten)  deliver
@@ -248,12 +250,8 @@ var events = map[gen.Event]bool{
 	gen.EventJobProgress: false, gen.EventJobCompleted: true, gen.EventJobFailed: true, gen.EventJobCancelled: true,
 }
 
-// terminal reports whether p ends its job: a terminal event or status.
+// terminal reports whether p ends its job: a terminal event.
 func terminal(p *gen.JobWebhookPayload) bool {
-	switch p.GetStatus() {
-	case gen.StatusCompleted, gen.StatusFailed, gen.StatusCancelled:
-		return true
-	}
 	return events[p.GetEvent()]
 }
 

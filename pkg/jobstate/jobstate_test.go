@@ -91,6 +91,13 @@ func TestDropsStaleEvents(t *testing.T) {
 		{"rising progress passes", []gen.JobWebhookPayload{webhooktest.Progress(id, 0), webhooktest.Progress(id, 10), webhooktest.Progress(id, 90), webhooktest.Completed(id, 4)}, 0},
 		{"failed at 0 % after 40 % is delivered", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), failedAt(id, 0)}, 0},
 		{"cancelled at 0 % after 40 % is delivered", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), cancelledAt(id, 0)}, 0},
+		{"completed after a progress with status completed is delivered", []gen.JobWebhookPayload{
+			func() gen.JobWebhookPayload {
+				p := webhooktest.Progress(id, 100)
+				p.Status = gen.StatusCompleted
+				return p
+			}(),
+			webhooktest.Completed(id, 4)}, 0},
 		{"a status new in the spec is delivered", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), queued(id)}, 0},
 		{"same progress passes (dedupe's job)", []gen.JobWebhookPayload{webhooktest.Progress(id, 40), webhooktest.Progress(id, 40)}, 0},
 	}

@@ -37,6 +37,8 @@ func TestRules(t *testing.T) {
 		{"failed at 0 % after 40 %", []gen.JobWebhookPayload{progress(40)}, failedAt(0), 3, false},
 		{"cancelled after 90 %", []gen.JobWebhookPayload{progress(90)}, webhooktest.Cancelled(id), 3, false},
 		{"completed after pending", []gen.JobWebhookPayload{progress(0)}, webhooktest.Completed(id, 4), 3, false},
+		{"completed after a progress with status completed", []gen.JobWebhookPayload{withStatus(progress(100), gen.StatusCompleted)},
+			webhooktest.Completed(id, 4), 3, false},
 		{"a status new in the spec, lower progress", []gen.JobWebhookPayload{progress(40)}, withStatus(progress(0), "queued"), 4, false},
 		{"an event new in the spec", []gen.JobWebhookPayload{progress(40)}, withEvent(progress(10), "job.requeued"), 4, false},
 		{"pending after in_progress", []gen.JobWebhookPayload{progress(10)}, progress(0), 5, true},

@@ -348,7 +348,7 @@ func sameValue(v reflect.Value, j any, at string) string {
 
 // referenceTime reads an RFC 3339 date-time the way the schema's format
 // accepts it, independently of the decoder: either case of T and Z, and a
-// leap second as the next instant.
+// leap second as its minute's last nanosecond.
 func referenceTime(s string) (time.Time, bool) {
 	s = strings.ToUpper(s)
 	leap := len(s) > 19 && s[17:19] == "60"
@@ -357,7 +357,7 @@ func referenceTime(s string) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if leap {
-		t = t.Add(time.Second)
+		t = t.Truncate(time.Second).Add(time.Second - time.Nanosecond)
 	}
 	return t, err == nil
 }

@@ -64,8 +64,8 @@
 // the field. A value the schema accepts is never refused for its Go type:
 // an integer in any notation (50.0, 5e1) fits an int64, and every timestamp
 // the date-time format accepts fits a time.Time (a leap second is read as
-// the first instant of the next minute). The one exception is an integer
-// beyond int64's range, refused with 422.
+// 23:59:59.999999999). The exceptions are the Go types' limits, refused
+// with 422: an integer beyond int64's range, a number beyond float64's.
 //
 // # Hostile input
 //

@@ -181,13 +181,14 @@ type ValidationError struct {
 	Total      int // how many violations there are, listed or not
 }
 
-// newValidationError sorts and de-duplicates vs, of total in all, into a
-// ValidationError.
+// newValidationError sorts vs, of total in all, into a ValidationError.
+// Two branches of a schema may report the same violation (allOf parts
+// with one keyword each): both are kept, as jsonschema/v5 reports them,
+// so that Total counts what is listed.
 func newValidationError(vs []Violation, total int) *ValidationError {
-	slices.SortFunc(vs, func(a, b Violation) int {
+	slices.SortStableFunc(vs, func(a, b Violation) int {
 		return cmp.Or(strings.Compare(a.Pointer, b.Pointer), strings.Compare(a.Message, b.Message))
 	})
-	vs = slices.Compact(vs)
 	return &ValidationError{Violations: vs, Total: max(total, len(vs))}
 }
 

@@ -119,9 +119,16 @@ func TestParseAcceptsWhatTheSchemaAccepts(t *testing.T) {
 		{"lowercase t and z", []byte(strings.Replace(string(event(`,"progress":1`)), `2026-11-28T09:14:51Z`, `2026-11-28t09:14:51z`, 1)), 1, ts},
 		{"offset", []byte(strings.Replace(string(event(`,"progress":1`)), `09:14:51Z`, `10:14:51+01:00`, 1)), 1, ts},
 		{
-			"leap second, as the next instant",
+			"leap second, as its minute's last nanosecond",
 			[]byte(strings.Replace(string(event(`,"progress":1`)), `2026-11-28T09:14:51Z`, `2026-12-31T23:59:60Z`, 1)),
-			1, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+			1, time.Date(2026, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		},
+		{
+			// The next instant would be year 10000, which time.Time cannot
+			// marshal: the event would fail every delivery.
+			"leap second at the end of 9999",
+			[]byte(strings.Replace(string(event(`,"progress":1`)), `2026-11-28T09:14:51Z`, `9999-12-31T23:59:60Z`, 1)),
+			1, time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
 		},
 	}
 	for _, tt := range tests {

@@ -243,6 +243,9 @@ func TestRenderTakesEveryDraft07Keyword(t *testing.T) {
 		{"then and else both name it", `{type: object, if: {required: [a]}, then: {properties: {num: {type: integer}}}, else: {properties: {num: {type: integer}}}}`,
 			[]string{"Num *int64"}},
 		{"true", `true`, []string{"Field json.RawMessage"}},
+		{"names that collide", `{type: object, properties: {jobId: {type: integer}, job_id: {type: string}, '@type': {type: string}, type: {type: integer}, ` +
+			`unmarshal_json: {type: string}, 'a,b': {type: string}}}`,
+			[]string{"JobID *string", "JobID2 *int64", "Type *int64", "Type2 *string", "UnmarshalJSON2 *string", "AB *string `json:\"-\"`"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,10 +285,15 @@ components:
         parent: {$ref: '#/components/schemas/Node'}
         choice: {oneOf: [{type: object, properties: {a: {type: string}, size: {type: integer}}, required: [size]}, {type: object, properties: {a: {type: string}, flag: {type: boolean}}, required: [flag]}]}
         level: {enum: [low, high]}
+        jobId: {type: integer}
+        job_id: {type: string}
+        unmarshal_json: {type: string}
+        'a,b': {type: string}
 `)
 	vetGenerated(t, config{pkg: "gen", routeBy: "level"}, doc, `var _ = Node{Name: new(string), Kids: []Node{{Parent: &Node{}}}, Tags: map[string]*int64{}, Choice: &NodeChoice{A: new(string), Size: []byte("1")}}
 var _ = LevelHigh
 var _ = (*Node)(nil).GetParent().GetKids()
+var _ = Node{JobID: new(string), JobID2: new(int64), UnmarshalJSON2: new(string), AB: new(string)}
 `, true)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -286,22 +287,50 @@ func (m *model) objectType(obj map[string]any, hint, where string) *goType {
 func (m *model) fillStruct(def *structDef, obj map[string]any) {
 	def.doc = description(obj)
 	props, required := m.properties(obj)
-	fieldNames := newNamer()
-	for _, key := range slices.Sorted(maps.Keys(props)) {
+	keys := slices.Sorted(maps.Keys(props))
+	// Names are handed out to the spec's usual spelling first
+	// (lower_snake_case), so that a property added later whose name only
+	// differs in spelling ("jobId" beside "job_id", "@type" beside "type")
+	// takes the numbered name, never the existing field's.
+	byPriority := slices.Clone(keys)
+	slices.SortStableFunc(byPriority, func(a, b string) int { return cmpBool(!snakeCase(a), !snakeCase(b)) })
+	fieldNames := newNamer("UnmarshalJSON") // a method of every struct
+	for _, key := range keys {
 		fieldNames.claim("Get" + goName(key)) // accessors must not clash with fields
 	}
-	for _, key := range slices.Sorted(maps.Keys(props)) {
-		name := goName(key)
-		if name == "" {
-			name = "Field"
-		}
-		f := &field{json: key, name: fieldNames.claim(name), required: required[key]}
-		fieldNames.taken["Get"+f.name] = true
+	names := map[string]string{}
+	for _, key := range byPriority {
+		name := cmp.Or(goName(key), "Field")
+		names[key] = fieldNames.claim(name)
+		fieldNames.taken["Get"+names[key]] = true
+	}
+	for _, key := range keys {
+		f := &field{json: key, name: names[key], required: required[key]}
 		var ps any = props[key]
 		f.typ, f.nullable = m.typeOf(ps, def.name+f.name, key, def.where+"/properties/"+jsonvalid.EscapeToken(key))
 		f.doc = description(m.deref(ps))
 		def.fields = append(def.fields, f)
 	}
+}
+
+// snakeCase reports whether key is spelled lower_snake_case.
+func snakeCase(key string) bool {
+	for i, r := range key {
+		if !('a' <= r && r <= 'z' || i > 0 && ('0' <= r && r <= '9' || r == '_')) {
+			return false
+		}
+	}
+	return key != ""
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // properties collects the properties of an object schema and which are

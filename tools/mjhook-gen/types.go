@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // renderTypes writes the payload's data types: a struct per object, a
@@ -20,12 +21,19 @@ func renderTypes(pkg, head string, m *model) ([]byte, error) {
 			if i > 0 && f.doc != "" {
 				b.WriteString("\n")
 			}
-			writeDoc(&b, "\t", f.doc, "")
-			omit := ""
+			tag := f.json
 			if !f.required {
-				omit = ",omitempty"
+				tag += ",omitempty"
 			}
-			fmt.Fprintf(&b, "\t%s %s `json:%q`\n", f.name, f.fieldExpr(), f.json+omit)
+			doc := f.doc
+			if !validTag(f.json) {
+				// encoding/json cannot name this key in a tag: the generated
+				// decoder still fills the field, but json.Marshal leaves it out.
+				tag = "-"
+				doc = strings.TrimSpace(doc + fmt.Sprintf(" The property %q, which json.Marshal leaves out: its name cannot be a struct tag.", f.json))
+			}
+			writeDoc(&b, "\t", doc, "")
+			fmt.Fprintf(&b, "\t%s %s `json:%q`\n", f.name, f.fieldExpr(), tag)
 		}
 		b.WriteString("}\n")
 		for _, f := range def.fields {
@@ -165,4 +173,20 @@ func wrap(text string, width int) []string {
 		lines = append(lines, cur.String())
 	}
 	return lines
+}
+
+// validTag reports whether encoding/json accepts key as the name in a
+// json struct tag (its isValidTag, and no comma, which ends the name).
+func validTag(key string) bool {
+	if key == "" {
+		return false
+	}
+	for _, c := range key {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
 }

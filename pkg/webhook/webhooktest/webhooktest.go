@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/internal/fixtures"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
@@ -81,7 +82,7 @@ func Progress(jobID string, percent int) gen.JobWebhookPayload {
 	if percent == 0 {
 		status = gen.StatusPending
 	}
-	return sample(gen.EventJobProgress, status, jobID, percent, gen.TypeImagine)
+	return complete(sample(gen.EventJobProgress, status, jobID, percent, gen.TypeImagine))
 }
 
 // Completed returns a job.completed imagine event with n images (an
@@ -99,7 +100,7 @@ func Completed(jobID string, n int) gen.JobWebhookPayload {
 		}
 	}
 	set(&p.Result, map[string]any{"images": images})
-	return p
+	return complete(p)
 }
 
 // Described returns a job.completed describe event carrying prompts.
@@ -107,7 +108,7 @@ func Described(jobID string, prompts ...string) gen.JobWebhookPayload {
 	p := sample(gen.EventJobCompleted, gen.StatusCompleted, jobID, 100, gen.TypeDescribe)
 	p.Prompt = nil
 	set(&p.Result, map[string]any{"prompts": prompts})
-	return p
+	return complete(p)
 }
 
 // Failed returns a job.failed event with an error code and message.
@@ -115,14 +116,14 @@ func Failed(jobID, code, message string) gen.JobWebhookPayload {
 	p := sample(gen.EventJobFailed, gen.StatusFailed, jobID, 0, gen.TypeImagine)
 	p.Progress = nil
 	set(&p.Error, map[string]any{"code": code, "message": message})
-	return p
+	return complete(p)
 }
 
 // Cancelled returns a job.cancelled event.
 func Cancelled(jobID string) gen.JobWebhookPayload {
 	p := sample(gen.EventJobCancelled, gen.StatusCancelled, jobID, 0, gen.TypeImagine)
 	p.Progress = nil
-	return p
+	return complete(p)
 }
 
 // Sample returns a schema-valid sample of event: the realistic one above
@@ -170,6 +171,24 @@ func sample(event gen.Event, status gen.Status, jobID string, progress int, typ 
 		Prompt:    ptr("a lighthouse on a basalt cliff at dusk, volumetric fog --ar 16:9"),
 		Timestamp: time.Now().UTC().Truncate(time.Millisecond),
 	}
+}
+
+// complete gives p every property the spec's schema requires that p does
+// not set, with a value built from its schema: the samples stay valid when
+// the spec adds a required property.
+func complete(p gen.JobWebhookPayload) gen.JobWebhookPayload {
+	b, err := json.Marshal(p)
+	if err == nil {
+		b, err = fixtures.Complete([]byte(gen.WebhookPayloadJSONSchema), b)
+	}
+	var out gen.JobWebhookPayload
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		panic("webhooktest: the spec no longer fits this sample: " + err.Error())
+	}
+	return out
 }
 
 // set fills *field, a pointer to a nested payload type, from its JSON form.
