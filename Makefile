@@ -33,6 +33,10 @@ lint: ## gofmt, go vet and go mod tidy -diff
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
+.PHONY: golden
+golden: ## Rewrite the golden files of the tests named *Golden* (UPDATE_GOLDEN=1), then review git diff
+	UPDATE_GOLDEN=1 $(GO) test -count=1 -run Golden ./...
+
 .PHONY: test
 test: ## Run every test with the race detector
 	$(GO) test -race ./...

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/mjhook/mjhook/internal/fixtures"
-	"github.com/mjhook/mjhook/internal/loadgen"
 	"github.com/mjhook/mjhook/pkg/webhook"
+	"github.com/mjhook/mjhook/tools/internal/loadgen"
 )
 
 type config struct {
@@ -209,7 +209,7 @@ func runLoad(ctx context.Context, cfg config, out io.Writer) error {
 	}
 
 	fmt.Fprintf(out, "## Throughput over loopback\n\n%d-byte job.completed, C=%d connections, %s per run, %d rounds alternating the "+
-		"receivers; the round with the median requests/s is shown. The load driver (internal/loadgen) runs in this "+
+		"receivers; the round with the median requests/s is shown. The load driver (tools/internal/loadgen) runs in this "+
 		"process, the receiver in a child process, sharing the machine's cores. Errors are non-2xx answers.\n\n",
 		len(body), cfg.concurrency, cfg.loadDuration, cfg.rounds)
 	fmt.Fprint(out, "| receiver | requests/s | p50 | p99 | p99.9 | errors | peak RSS | ÷ bare |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")

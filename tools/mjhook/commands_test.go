@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,8 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mjhook/mjhook/gen"
-	"github.com/mjhook/mjhook/internal/lifecycle"
 	"github.com/mjhook/mjhook/pkg/webhook"
+	"github.com/mjhook/mjhook/tools/internal/cli"
+	"github.com/mjhook/mjhook/tools/internal/cli/clitest"
+	"github.com/mjhook/mjhook/tools/internal/lifecycle"
 )
 
 func TestSignMatchesOpenSSL(t *testing.T) {
@@ -28,40 +29,40 @@ func TestSignMatchesOpenSSL(t *testing.T) {
 	const want = "9f50cb53d5bc21b8a107eeacee00bbb776b13c29d870bb209005c7ecd582a6ad\n"
 	const file = "../../internal/fixtures/testdata/completed_imagine.json"
 
-	r := runCLI(t, context.Background(), "", nil, "sign", file)
-	assert.Equal(t, exitOK, r.code, r.stderr)
-	assert.Equal(t, want, r.stdout)
+	r := runCLI(t, "", nil, "sign", file)
+	assert.Equal(t, cli.ExitOK, r.Code, r.Stderr)
+	assert.Equal(t, want, r.Stdout)
 
 	body, err := os.ReadFile(file)
 	require.NoError(t, err)
-	r = runCLI(t, context.Background(), string(body), nil, "sign")
-	assert.Equal(t, want, r.stdout, "standard input")
-	r = runCLI(t, context.Background(), string(body), nil, "sign", "-")
-	assert.Equal(t, want, r.stdout, "- is standard input")
+	r = runCLI(t, string(body), nil, "sign")
+	assert.Equal(t, want, r.Stdout, "standard input")
+	r = runCLI(t, string(body), nil, "sign", "-")
+	assert.Equal(t, want, r.Stdout, "- is standard input")
 
-	r = runCLI(t, context.Background(), string(body), map[string]string{"MJHOOK_SECRET": "other,mjhook-test-secret"}, "sign")
-	assert.NotEqual(t, want, r.stdout, "the first secret signs")
-	r = runCLI(t, context.Background(), string(body), map[string]string{"MJHOOK_SECRET": "other"}, "sign", "--secret", testSecret)
-	assert.Equal(t, want, r.stdout, "--secret overrides MJHOOK_SECRET")
+	r = runCLI(t, string(body), map[string]string{"MJHOOK_SECRET": "other,mjhook-test-secret"}, "sign")
+	assert.NotEqual(t, want, r.Stdout, "the first secret signs")
+	r = runCLI(t, string(body), map[string]string{"MJHOOK_SECRET": "other"}, "sign", "--secret", clitest.Secret)
+	assert.Equal(t, want, r.Stdout, "--secret overrides MJHOOK_SECRET")
 
-	r = runCLI(t, context.Background(), string(body), map[string]string{"MJHOOK_SECRET": ""}, "sign")
-	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.stderr, "no secret")
-	assert.Empty(t, r.stdout)
+	r = runCLI(t, string(body), map[string]string{"MJHOOK_SECRET": ""}, "sign")
+	assert.Equal(t, cli.ExitUsage, r.Code)
+	assert.Contains(t, r.Stderr, "no secret")
+	assert.Empty(t, r.Stdout)
 }
 
 // startServe runs `mjhook serve` in-process on a free loopback port and
 // returns its URL, its standard output and a function that stops it (as
 // SIGTERM does) and returns its exit status.
-func startServe(tb testing.TB, args ...string) (url string, stdout *syncBuffer, stop func() int) {
+func startServe(tb testing.TB, args ...string) (url string, stdout *clitest.SyncBuffer, stop func() int) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout = &syncBuffer{}
+	stdout = &clitest.SyncBuffer{}
 	ready := make(chan string, 1)
-	e := &env{stdin: strings.NewReader(""), stdout: stdout, stderr: io.Discard, getenv: getenv(nil),
-		ready: func(u string) { ready <- u }}
+	e := clitest.Env("", stdout, &clitest.SyncBuffer{}, nil)
+	e.Ready = func(u string) { ready <- u }
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	go func() { done <- program.Run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
 	select {
 	case url = <-ready:
 	case code := <-done:
@@ -70,7 +71,7 @@ func startServe(tb testing.TB, args ...string) (url string, stdout *syncBuffer, 
 	var stopped atomic.Bool
 	stop = func() int {
 		if !stopped.CompareAndSwap(false, true) {
-			return exitOK
+			return cli.ExitOK
 		}
 		cancel()
 		return <-done
@@ -84,10 +85,10 @@ func TestServeAndSimulateEndToEnd(t *testing.T) {
 	url, events, stop := startServe(t)
 	const jobs, seed = 50, 20261128
 
-	r := runCLI(t, context.Background(), "", nil, "simulate", "--url", url, "--jobs", "50", "--concurrency", "8",
+	r := runCLI(t, "", nil, "simulate", "--url", url, "--jobs", "50", "--concurrency", "8",
 		"--steps", "3", "--interval", "1ms", "--seed", "20261128")
-	require.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	require.Equal(t, exitOK, stop(), "serve exits 0 when stopped")
+	require.Equal(t, cli.ExitOK, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	require.Equal(t, cli.ExitOK, stop(), "serve exits 0 when stopped")
 
 	plan, err := lifecycle.Plan(lifecycle.Options{Jobs: jobs, Steps: 3, Outcome: lifecycle.OutcomeMixed,
 		WebhookType: lifecycle.WebhookTypeProgress, Seed: seed, Interval: time.Millisecond})
@@ -115,12 +116,12 @@ func TestServeAndSimulateEndToEnd(t *testing.T) {
 	assert.Equal(t, total, lines, "every event delivered exactly once")
 	assert.Equal(t, want, got, "the planned events, in order within each job")
 
-	assert.Contains(t, r.stdout, "simulate: 50 jobs, seed 20261128\n")
-	assert.Regexp(t, `\n  sent +`+strconv.Itoa(total)+`\n`, r.stdout)
-	assert.Regexp(t, `\n  delivered +`+strconv.Itoa(total)+`\n`, r.stdout)
-	assert.Regexp(t, `\n  retried +0\n`, r.stdout)
-	assert.Regexp(t, `\n  abandoned +0\n`, r.stdout)
-	assert.Regexp(t, `\n  latency +p50 \S+  p99 \S+\n`, r.stdout)
+	assert.Contains(t, r.Stdout, "simulate: 50 jobs, seed 20261128\n")
+	assert.Regexp(t, `\n  sent +`+strconv.Itoa(total)+`\n`, r.Stdout)
+	assert.Regexp(t, `\n  delivered +`+strconv.Itoa(total)+`\n`, r.Stdout)
+	assert.Regexp(t, `\n  retried +0\n`, r.Stdout)
+	assert.Regexp(t, `\n  abandoned +0\n`, r.Stdout)
+	assert.Regexp(t, `\n  latency +p50 \S+  p99 \S+\n`, r.Stdout)
 }
 
 // identity is an event's event/status/progress, what ordering is about.
@@ -144,7 +145,7 @@ func identity(tb testing.TB, payload []byte) string {
 func failTwice(t *testing.T) (*httptest.Server, *atomic.Int32, *atomic.Int32) {
 	t.Helper()
 	var requests, delivered atomic.Int32
-	h, err := webhook.NewHandler([]string{testSecret}, webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error {
+	h, err := webhook.NewHandler([]string{clitest.Secret}, webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error {
 		delivered.Add(1)
 		return nil
 	}), nil)
@@ -164,17 +165,17 @@ func TestSendReportsFailure(t *testing.T) {
 	t.Parallel()
 	srv, requests, delivered := failTwice(t)
 
-	r := runCLI(t, context.Background(), "", nil, "send", "--url", srv.URL, "--event", "completed")
-	assert.Equal(t, exitFail, r.code)
-	assert.Contains(t, r.stdout, "500 Internal Server Error")
-	assert.Contains(t, r.stdout, "database is down")
+	r := runCLI(t, "", nil, "send", "--url", srv.URL, "--event", "completed")
+	assert.Equal(t, cli.ExitFail, r.Code)
+	assert.Contains(t, r.Stdout, "500 Internal Server Error")
+	assert.Contains(t, r.Stdout, "database is down")
 	assert.EqualValues(t, 1, requests.Load(), "send does not retry")
 
-	runCLI(t, context.Background(), "", nil, "send", "--url", srv.URL, "--event", "failed") // the second 500
-	r = runCLI(t, context.Background(), "", nil, "send", "--url", srv.URL, "--event", "cancelled",
+	runCLI(t, "", nil, "send", "--url", srv.URL, "--event", "failed") // the second 500
+	r = runCLI(t, "", nil, "send", "--url", srv.URL, "--event", "cancelled",
 		"--job-id", "2b3c4d5e-6f70-4812-a3b4-c5d6e7f80912")
-	assert.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "204 No Content")
+	assert.Equal(t, cli.ExitOK, r.Code, r.Stderr)
+	assert.Contains(t, r.Stdout, "204 No Content")
 	assert.EqualValues(t, 1, delivered.Load())
 }
 
@@ -182,82 +183,90 @@ func TestSimulateRetriesUntilDelivered(t *testing.T) {
 	t.Parallel()
 	srv, requests, delivered := failTwice(t)
 
-	r := runCLI(t, context.Background(), "", nil, "simulate", "--url", srv.URL, "--jobs", "1", "--steps", "2",
+	r := runCLI(t, "", nil, "simulate", "--url", srv.URL, "--jobs", "1", "--steps", "2",
 		"--interval", "1ms", "--backoff", "1ms", "--max-backoff", "5ms", "--outcome", "completed")
 
-	assert.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Equal(t, cli.ExitOK, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 	assert.EqualValues(t, 4, delivered.Load(), "pending, two in_progress, completed")
 	assert.EqualValues(t, 6, requests.Load())
-	assert.Contains(t, r.stdout, "  retried    2\n")
-	assert.Contains(t, r.stdout, "  delivered  4\n")
-}
-
-func TestSimulateAbandonsOnClientError(t *testing.T) {
-	t.Parallel()
-	url, _, _ := startServe(t)
-	// Signed with a secret serve does not hold: every event is a 401.
-	r := runCLI(t, context.Background(), "", nil, "simulate", "--url", url, "--jobs", "2", "--steps", "0",
-		"--interval", "1ms", "--secret", "not-the-secret")
-	assert.Equal(t, exitFail, r.code)
-	assert.Contains(t, r.stdout, "  abandoned  4\n")
-	assert.Contains(t, r.stdout, "  retried    0\n")
-	assert.Contains(t, r.stderr, "answer 401")
+	assert.Contains(t, r.Stdout, "  retried    2\n")
+	assert.Contains(t, r.Stdout, "  delivered  4\n")
 }
 
 func TestSendUsageErrors(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
-		{"send", "--event", "completed"},
 		{"send", "--url", "http://127.0.0.1:1/"},
 		{"send", "--url", "http://127.0.0.1:1/", "--event", "completed", "--file", "x.json"},
 		{"send", "--url", "http://127.0.0.1:1/", "--event", "exploded"},
 		{"send", "--url", "http://127.0.0.1:1/", "--event", "completed", "--job-id", "42"},
 	} {
-		r := runCLI(t, context.Background(), "", nil, args...)
-		assert.Equal(t, exitUsage, r.code, "%q", args)
+		r := runCLI(t, "", nil, args...)
+		assert.Equal(t, cli.ExitUsage, r.Code, "%q", args)
 	}
 }
 
+// TestDemoRunsEndToEnd: demo waits for as many events as the jobs it
+// plays hold (not a number of its own), prints them, then the summary,
+// then stops serve: in one stream, as a terminal shows stdout and stderr.
 func TestDemoRunsEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"demo", "--jobs", "3"}, {"demo", "--jobs", "3", "--queue=false"}} {
-		r := runCLI(t, context.Background(), "", map[string]string{"MJHOOK_SECRET": ""}, args...)
-		assert.Equal(t, exitOK, r.code, r.stderr)
-		events, summary, ok := strings.Cut(r.stdout, "simulate: 3 jobs")
-		require.True(t, ok, "%q: the summary comes after the events:\n%s", args, r.stdout)
-		assert.Equal(t, 15, strings.Count(events, "\n"), "%q: every event printed, one line each, before the summary", args)
-		assert.Contains(t, summary, "  abandoned  0\n")
+	tests := []struct {
+		name   string
+		args   []string
+		events int
+	}{
+		{name: "queue", args: []string{"--jobs", "3"}, events: 15},
+		{name: "plain serve", args: []string{"--jobs", "3", "--queue=false"}, events: 15},
+		{name: "other steps", args: []string{"--jobs", "2", "--steps", "1"}, events: 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out clitest.SyncBuffer // stdout and stderr interleaved
+			e := clitest.Env("", &out, &out, map[string]string{"MJHOOK_SECRET": ""})
+			code := program.Run(t.Context(), e, append([]string{"demo"}, tt.args...))
+			require.Equal(t, cli.ExitOK, code, out.String())
+			all := out.String()
+			summary := strings.Index(all, "\nsimulate: ")
+			stopped := strings.Index(all, "mjhook serve: stopped\n")
+			require.Positive(t, summary, all)
+			assert.Less(t, summary, stopped, "the summary comes before serve stops:\n%s", all)
+			assert.Equal(t, tt.events, strings.Count(all[:summary], "\n{"), "every event printed before the summary:\n%s", all)
+			assert.Contains(t, all[summary:], "  abandoned  0\n")
+			assert.NotContains(t, all, "events printed after", "no wait for events that never come")
+		})
 	}
 }
 
 func TestLoadAgainstServe(t *testing.T) {
 	t.Parallel()
 	url, events, _ := startServe(t)
-	r := runCLI(t, context.Background(), "", nil, "load", "--url", url, "--concurrency", "4", "--duration", "300ms",
+	r := runCLI(t, "", nil, "load", "--url", url, "--concurrency", "4", "--duration", "300ms",
 		"--pid", strconv.Itoa(os.Getpid()))
-	assert.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	assert.Regexp(t, `\n  requests   [1-9]\d* \(\d+/s\)\n`, r.stdout)
-	assert.Contains(t, r.stdout, "  errors     0\n")
-	assert.Regexp(t, `\n  peak RSS   \d+\.\d MiB`, r.stdout)
+	assert.Equal(t, cli.ExitOK, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	assert.Regexp(t, `\n  requests   [1-9]\d* \(\d+/s\)\n`, r.Stdout)
+	assert.Contains(t, r.Stdout, "  errors     0\n")
+	assert.Regexp(t, `\n  peak RSS   \d+\.\d MiB`, r.Stdout)
 	assert.Contains(t, events.String(), `"event":"job.completed"`, "serve delivered the load's events")
 
-	r = runCLI(t, context.Background(), "", nil, "load", "--url", url, "--duration", "100ms", "--secret", "wrong")
-	assert.Equal(t, exitFail, r.code)
-	assert.Contains(t, r.stdout, "401 Unauthorized")
+	r = runCLI(t, "", nil, "load", "--url", url, "--duration", "100ms", "--secret", "wrong")
+	assert.Equal(t, cli.ExitFail, r.Code)
+	assert.Contains(t, r.Stdout, "401 Unauthorized")
 }
 
 func TestServeDeduplicatesByDefault(t *testing.T) {
 	t.Parallel()
 	url, events, _ := startServe(t)
 	for range 3 {
-		r := runCLI(t, context.Background(), "", nil, "send", "--url", url, "--file", "../../internal/fixtures/testdata/completed_imagine.json")
-		require.Equal(t, exitOK, r.code, r.stderr)
+		r := runCLI(t, "", nil, "send", "--url", url, "--file", "../../internal/fixtures/testdata/completed_imagine.json")
+		require.Equal(t, cli.ExitOK, r.Code, r.Stderr)
 	}
 	assert.Equal(t, 1, strings.Count(events.String(), "\n"), "printed once: %s", events.String())
 
 	url, events, _ = startServe(t, "--dedupe=false")
 	for range 2 {
-		runCLI(t, context.Background(), "", nil, "send", "--url", url, "--file", "../../internal/fixtures/testdata/completed_imagine.json")
+		runCLI(t, "", nil, "send", "--url", url, "--file", "../../internal/fixtures/testdata/completed_imagine.json")
 	}
 	assert.Equal(t, 2, strings.Count(events.String(), "\n"), "--dedupe=false prints every delivery")
 }
@@ -268,8 +277,8 @@ func TestServeJobStateDropsStragglers(t *testing.T) {
 
 	id := "2b3c4d5e-6f70-4812-a3b4-c5d6e7f80912"
 	for _, ev := range []string{"progress", "cancelled", "progress"} {
-		r := runCLI(t, context.Background(), "", nil, "send", "--url", url, "--event", ev, "--job-id", id)
-		require.Equal(t, exitOK, r.code, "stale events are acknowledged too: %s", r.stdout)
+		r := runCLI(t, "", nil, "send", "--url", url, "--event", ev, "--job-id", id)
+		require.Equal(t, cli.ExitOK, r.Code, "stale events are acknowledged too: %s", r.Stdout)
 	}
 	lines := strings.Split(strings.TrimSpace(events.String()), "\n")
 	require.Len(t, lines, 2, "the progress after cancelled is dropped")

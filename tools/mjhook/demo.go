@@ -4,103 +4,156 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"fmt"
+	"flag"
 	"io"
 	"os"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mjhook/mjhook/tools/internal/cli"
 )
 
-var demoCommand = command{
-	name:    "demo",
-	args:    "[--jobs N]",
-	summary: "start serve on a free loopback port, simulate jobs against it, and exit",
-	run:     runDemo,
-	describe: `Demo shows the whole flow on one machine: it starts serve on a free loopback
+var demoCommand = &cli.Command{
+	UsageLine: "demo [flags]",
+	Short:     "start serve on a free loopback port, simulate jobs against it, and exit",
+	Long: `Demo shows the whole flow on one machine: it starts serve on a free loopback
 port with a random secret, as an edge in front of an embedded NATS JetStream
 server (in a temporary directory) with two workers, runs simulate against it
-(events appear as the workers print them), waits until every event was
-handled, then stops everything and prints simulate's summary. It exits by
-itself, 0 when every event was delivered. --queue=false demonstrates plain
-serve instead.`,
+(events appear as the workers print them), waits until every event of the
+jobs it played was printed, prints simulate's summary, then stops serve. It
+exits by itself, 0 when every event was delivered. --queue=false
+demonstrates plain serve instead.`,
+	New: func() cli.Runner { return &demo{} },
 }
 
-func runDemo(ctx context.Context, e *env, c command, args []string) int {
-	fs := newFlagSet(e, c)
-	jobs := fs.Int("jobs", 6, "jobs to simulate")
-	useQueue := fs.Bool("queue", true, "run serve with the queue: embedded NATS JetStream and two workers")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
+// demo is one run of mjhook demo.
+type demo struct {
+	jobs, steps int
+	queue       bool
+}
 
+func (c *demo) Flags(fs *flag.FlagSet) {
+	fs.IntVar(&c.jobs, "jobs", 6, "jobs to simulate")
+	fs.IntVar(&c.steps, "steps", 3, "in_progress events per job")
+	fs.BoolVar(&c.queue, "queue", true, "run serve with the queue: embedded NATS JetStream and two workers")
+}
+
+// handledWithin bounds how long demo waits for the events to be printed
+// once simulate has delivered them.
+const handledWithin = 10 * time.Second
+
+func (c *demo) Run(ctx context.Context, e *cli.Env, args []string) error {
+	if err := cli.NoArgs(args); err != nil {
+		return err
+	}
 	secret := rand.Text() // random, never shown: both sides get it from the environment
-	printed := &lineCounter{w: e.stdout}
-	demo := *e
-	demo.stdout = printed
-	demo.terminal = false
-	demo.getenv = func(key string) string {
-		if key == "MJHOOK_SECRET" {
+	printed := newLineCounter(e.Stdout)
+	base := *e
+	base.Stdout = printed
+	base.Terminal = false
+	base.Getenv = func(key string) string {
+		if key == secretEnv {
 			return secret
 		}
-		return e.getenv(key)
+		return e.Getenv(key)
 	}
-	ready := make(chan string, 1)
-	demo.ready = func(url string) { ready <- url }
 
-	serveCtx, stopServe := context.WithCancel(ctx)
-	defer stopServe()
-	served := make(chan int, 1)
 	serveArgs := []string{"--addr", "127.0.0.1:0"}
-	if *useQueue {
+	if c.queue {
 		dir, err := os.MkdirTemp("", "mjhook-demo-")
 		if err != nil {
-			fmt.Fprintf(e.stderr, "mjhook demo: %v\n", err)
-			return exitFail
+			return err
 		}
 		defer os.RemoveAll(dir)
 		serveArgs = append(serveArgs, "--queue", "--workers", "2", "--data-dir", dir, "--nats-port", "-1")
 	}
-	go func() { served <- runServe(serveCtx, &demo, serveCommand, serveArgs) }()
+	serveCtx, stopServe := context.WithCancel(ctx)
+	defer stopServe()
+	serveEnv := base
+	serveEnv.Name = "mjhook serve"
+	ready := make(chan string, 1)
+	serveEnv.Ready = func(url string) { ready <- url }
+	served := make(chan error, 1)
+	go func() { served <- serveCommand.Exec(serveCtx, &serveEnv, serveArgs) }()
 	var url string
 	select {
 	case url = <-ready:
-	case code := <-served:
-		return code
+	case err := <-served:
+		return err
 	}
 
-	fmt.Fprintf(e.stderr, "mjhook demo: simulating %d jobs against %s; each line on stdout is an event serve delivered\n", *jobs, url)
+	sim := &simulate{}
+	if _, err := cli.ParseArgs(simulateCommand.FlagSet(sim), []string{
+		"--url", url, "--jobs", strconv.Itoa(c.jobs), "--concurrency", "3", "--steps", strconv.Itoa(c.steps), "--interval", "50ms",
+	}); err != nil {
+		return err
+	}
+	plan, err := sim.plan()
+	if err != nil {
+		return err
+	}
+	printed.expect(countEvents(plan))
+	e.Logf("simulating %d jobs against %s; each line on stdout is an event serve delivered", c.jobs, url)
 	summary := &bytes.Buffer{}
-	sim := demo
-	sim.stdout = summary // after the events, not among them
-	code := runSimulate(ctx, &sim, simulateCommand, []string{
-		"--url", url, "--jobs", strconv.Itoa(*jobs), "--concurrency", "3", "--steps", "3", "--interval", "50ms",
-	})
-	// Stored is not yet handled: wait for the workers to print every event.
-	want := *jobs * 5 // pending, three in_progress, one terminal event per job
-	for deadline := time.Now().Add(10 * time.Second); printed.lines() < want && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
+	simEnv := base
+	simEnv.Name = "mjhook simulate"
+	simEnv.Stdout = summary // after the events, not among them
+	simErr := sim.play(ctx, &simEnv, plan)
+	// Stored is not yet handled: wait for the workers to print every event
+	// of the plan, then show the summary, then stop serve.
+	select {
+	case <-printed.reached:
+	case <-time.After(handledWithin):
+		e.Logf("%d of the %d events printed after %s", printed.lines(), countEvents(plan), handledWithin)
+	case <-ctx.Done():
 	}
+	_, _ = e.Stdout.Write(summary.Bytes())
 	stopServe()
-	if c := <-served; c != exitOK {
-		return c
+	if err := <-served; err != nil {
+		return err
 	}
-	_, _ = e.stdout.Write(summary.Bytes())
-	return code
+	return simErr
 }
 
-// lineCounter counts the lines written through it.
+// lineCounter counts the lines written through it, and closes reached
+// once they are as many as expected.
 type lineCounter struct {
-	mu sync.Mutex
-	w  io.Writer
-	n  int
+	mu      sync.Mutex
+	w       io.Writer
+	n, want int
+	reached chan struct{}
+}
+
+func newLineCounter(w io.Writer) *lineCounter {
+	return &lineCounter{w: w, want: -1, reached: make(chan struct{})}
+}
+
+// expect sets how many lines close reached.
+func (c *lineCounter) expect(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.want = n
+	c.check()
 }
 
 func (c *lineCounter) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n += bytes.Count(p, []byte{'\n'})
+	c.check()
 	return c.w.Write(p)
+}
+
+// check closes reached when the count is reached; c.mu is held.
+func (c *lineCounter) check() {
+	if c.want >= 0 && c.n >= c.want {
+		select {
+		case <-c.reached:
+		default:
+			close(c.reached)
+		}
+	}
 }
 
 func (c *lineCounter) lines() int {

@@ -17,6 +17,7 @@ import (
 	"github.com/mjhook/mjhook/internal/fixtures"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
+	"github.com/mjhook/mjhook/tools/internal/cli/clitest"
 )
 
 // TestServeSurvivesHostileInput throws what a hostile or broken client
@@ -27,7 +28,7 @@ func TestServeSurvivesHostileInput(t *testing.T) {
 	url, events, _ := startServe(t, "--read-header-timeout", "300ms", "--read-timeout", "600ms", "--max-body", "65536")
 	const ok = `"event":"job.progress","job_id":"3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c","status":"in_progress","timestamp":"2026-11-28T09:14:02Z"`
 	signed := func(body string) *http.Request {
-		return webhooktest.NewSignedClientRequest(t, url, testSecret, []byte(body))
+		return webhooktest.NewSignedClientRequest(t, url, clitest.Secret, []byte(body))
 	}
 
 	tests := []struct {
@@ -139,7 +140,7 @@ func TestServeTimesOutSlowClients(t *testing.T) {
 
 	body := string(fixtures.Payload("cancelled"))
 	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s: %s\r\nContent-Length: %d\r\n\r\n",
-		u.Path, webhook.SignatureHeader, webhooktest.Sign(testSecret, []byte(body)), len(body))
+		u.Path, webhook.SignatureHeader, webhooktest.Sign(clitest.Secret, []byte(body)), len(body))
 	after, answer := dribble(head, body)
 	assert.Less(t, after, 3*time.Second, "body dribbled for ever")
 	assert.NotContains(t, answer, "204", "a body cut off by the read timeout is not delivered")
@@ -150,7 +151,7 @@ func TestServeTimesOutSlowClients(t *testing.T) {
 func assertServing(t *testing.T, url, after string) {
 	t.Helper()
 	p := webhooktest.Progress(webhooktest.NewJobID(), 50)
-	resp, err := http.DefaultClient.Do(webhooktest.NewSignedClientRequest(t, url, testSecret, webhooktest.Marshal(t, p)))
+	resp, err := http.DefaultClient.Do(webhooktest.NewSignedClientRequest(t, url, clitest.Secret, webhooktest.Marshal(t, p)))
 	require.NoError(t, err, "serve stopped serving after: %s", after)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode, "after: %s", after)

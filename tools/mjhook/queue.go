@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,7 +18,8 @@ type natsFlags struct {
 	url, creds, tlsCA, tlsCert, tlsKey string
 }
 
-func addNATSFlags(fs *flag.FlagSet, f *natsFlags, urlHelp string) {
+// define defines the flags on fs; urlHelp describes --nats-url.
+func (f *natsFlags) define(fs *flag.FlagSet, urlHelp string) {
 	fs.StringVar(&f.url, "nats-url", f.url, urlHelp+"; several comma-separated for a cluster; user:password@ or token@ in the URL")
 	fs.StringVar(&f.creds, "nats-creds", "", "NATS credentials file (JWT and NKey seed)")
 	fs.StringVar(&f.tlsCA, "nats-tls-ca", "", "CA certificate to verify the NATS servers with")
@@ -51,7 +51,7 @@ type queueFlags struct {
 	retryDelay, ackWait, duplicateWindow time.Duration
 }
 
-func addQueueFlags(fs *flag.FlagSet, q *queueFlags) {
+func (q *queueFlags) define(fs *flag.FlagSet) {
 	fs.IntVar(&q.partitions, "partitions", queue.DefaultPartitions, "partitions of the work stream: the workers' parallelism; edges and workers must agree")
 	fs.IntVar(&q.replicas, "replicas", 1, "stream replicas, for a NATS cluster (3 for a 3-node cluster)")
 	fs.IntVar(&q.maxDeliveries, "max-deliveries", queue.DefaultMaxDeliveries, "failed attempts before an event goes to the dead-letter stream")
@@ -71,36 +71,4 @@ func defaultDataDir() string {
 		return filepath.Join(dir, "mjhook", "jetstream")
 	}
 	return filepath.Join(".", "mjhook-data")
-}
-
-// startQueue starts the embedded server when no URL is given, and
-// connects. stop undoes both.
-func startQueue(e *env, nf natsFlags, dataDir string, port int, syncAlways bool) (nc *nats.Conn, stop func(), err error) {
-	url := nf.url
-	var embedded *queue.Embedded
-	if url == "" {
-		if err := os.MkdirAll(dataDir, 0o750); err != nil {
-			return nil, nil, err
-		}
-		embedded, err = queue.StartEmbedded(queue.EmbeddedOptions{DataDir: dataDir, Port: port, SyncAlways: syncAlways})
-		if err != nil {
-			return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
-		}
-		url = embedded.URL()
-		fmt.Fprintf(e.stderr, "mjhook serve: embedded NATS JetStream on %s, data in %s\n", url, dataDir)
-		fmt.Fprintf(e.stderr, "mjhook serve: attach more workers with: mjhook worker --nats-url %s\n", url)
-	}
-	nc, err = nf.connect(url, "mjhook serve")
-	if err != nil {
-		if embedded != nil {
-			embedded.Close()
-		}
-		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", url, err)
-	}
-	return nc, func() {
-		nc.Close()
-		if embedded != nil {
-			embedded.Close()
-		}
-	}, nil
 }

@@ -6,110 +6,84 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/mjhook/mjhook/gen"
-	"github.com/mjhook/mjhook/internal/sender"
-	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
+	"github.com/mjhook/mjhook/tools/internal/cli"
+	"github.com/mjhook/mjhook/tools/internal/sender"
 )
 
-var sendCommand = command{
-	name:    "send",
-	args:    "--url URL (--event progress|completed|failed|cancelled [--job-id UUID] | --file FILE)",
-	summary: "sign and POST one event; exit 0 on a 2xx answer, 1 otherwise",
-	run:     runSend,
-	describe: `Send builds a schema-valid sample event (or takes FILE as is), signs it, POSTs
-it once with Content-Type: application/json, and prints the answer's status
-and body. Exit status: 0 on a 2xx answer, 1 otherwise, 2 on a usage error.`,
+var sendCommand = &cli.Command{
+	UsageLine: "send [flags] (--event EVENT [--job-id UUID] | --file FILE)",
+	Short:     "sign and POST one event; exit 0 on a 2xx answer, 1 otherwise",
+	Long: `Send builds a schema-valid sample event of EVENT (progress, completed, failed or
+cancelled) for --job-id, by default a new random one, or takes FILE as is;
+signs it, POSTs it once to --url (by default serve's address) with
+Content-Type: application/json, and prints the event's job_id, the answer's
+status and its body as readable text (an error answer's reason and
+violations one per line).
+
+Exit status: 0 on a 2xx answer, 1 otherwise, 2 on a usage error.`,
+	New: func() cli.Runner { return &send{} },
 }
 
-func runSend(ctx context.Context, e *env, c command, args []string) int {
-	fs := newFlagSet(e, c)
-	url := fs.String("url", "", "endpoint to POST to (required)")
-	event := fs.String("event", "", "sample event to send: progress, completed, failed or cancelled")
-	jobID := fs.String("job-id", "", "job_id of the sample event (default: a random UUID)")
-	file := fs.String("file", "", "payload file to send as is, instead of a sample")
-	timeout := fs.Duration("timeout", sender.DefaultTimeout, "how long to wait for the answer")
-	secret := secretFlag(fs)
-	code, ok := parseFlags(fs, args)
+// send is one run of mjhook send.
+type send struct {
+	url, event, jobID, file, secret string
+	timeout                         time.Duration
+}
+
+func (c *send) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "url", defaultURL, "endpoint to POST to")
+	fs.StringVar(&c.event, "event", "", "sample event to send: "+eventNames)
+	fs.StringVar(&c.jobID, "job-id", "", "job_id of the sample event (default: a random UUID)")
+	fs.StringVar(&c.file, "file", "", "payload file to send as is, instead of a sample")
+	fs.DurationVar(&c.timeout, "timeout", sender.DefaultTimeout, "how long to wait for the answer")
+	secretFlag(fs, &c.secret)
+}
+
+func (c *send) Run(ctx context.Context, e *cli.Env, args []string) error {
 	switch {
-	case !ok:
-		return code
-	case *url == "":
-		return usageError(fs, "--url is required")
-	case (*event == "") == (*file == ""):
-		return usageError(fs, "give exactly one of --event and --file")
-	case *file != "" && *jobID != "":
-		return usageError(fs, "--job-id goes with --event, not --file")
+	case len(args) > 0:
+		return cli.NoArgs(args)
+	case (c.event == "") == (c.file == ""):
+		return cli.Usagef("give exactly one of --event and --file")
+	case c.file != "" && c.jobID != "":
+		return cli.Usagef("--job-id goes with --event, not --file")
 	}
-
-	body, code, ok := payload(e, fs, *file, *event, *jobID)
-	if !ok {
-		return code
-	}
-
-	verifier, code, ok := newVerifier(e, fs.Name(), *secret)
-	if !ok {
-		return code
-	}
-	s := &sender.Sender{URL: *url, Verifier: verifier, Client: &http.Client{Timeout: *timeout}}
-	a := s.Post(ctx, body)
-	if a.Err != nil {
-		fmt.Fprintf(e.stderr, "mjhook send: %v\n", a.Err)
-		return exitFail
-	}
-	fmt.Fprintf(e.stdout, "%d %s (%s)\n", a.Status, http.StatusText(a.Status), a.Latency.Round(time.Microsecond))
-	if len(a.Body) > 0 {
-		fmt.Fprintf(e.stdout, "%s\n", a.Body)
-	}
-	if a.Status/100 != 2 {
-		return exitFail
-	}
-	return exitOK
-}
-
-// payload returns the bytes of --file, or the sample of --event for
-// --job-id (a random one when empty), or reports why it cannot.
-func payload(e *env, fs *flag.FlagSet, file, event, jobID string) ([]byte, int, bool) {
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "mjhook %s: %v\n", fs.Name(), err)
-			return nil, exitUsage, false
-		}
-		return b, exitOK, true
+	body, jobID, err := payload(c.file, c.event, c.jobID)
+	if err != nil {
+		return err
 	}
 	if jobID == "" {
-		jobID = uuid.NewString()
-	} else if _, err := uuid.Parse(jobID); err != nil {
-		return nil, usageError(fs, "--job-id %q is not a UUID", jobID), false
+		jobID = fileJobID(body)
 	}
-	p, err := sample(event, jobID)
+	verifier, err := newVerifier(e, c.secret)
 	if err != nil {
-		return nil, usageError(fs, "%v", err), false
+		return err
 	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "mjhook %s: %v\n", fs.Name(), err)
-		return nil, exitFail, false
+	s := &sender.Sender{URL: c.url, Verifier: verifier, Client: &http.Client{Timeout: c.timeout}}
+	a := s.Post(ctx, body)
+	if a.Err != nil {
+		return a.Err
 	}
-	return b, exitOK, true
+	if jobID != "" {
+		fmt.Fprintf(e.Stdout, "job_id %s\n", jobID)
+	}
+	fmt.Fprintf(e.Stdout, "%d %s (%s)\n", a.Status, http.StatusText(a.Status), round(a.Latency))
+	if len(a.Body) > 0 {
+		fmt.Fprintf(e.Stdout, "%s\n", readableBody(a.Body))
+	}
+	if a.Status/100 != 2 {
+		return cli.Exit(cli.ExitFail, nil)
+	}
+	return nil
 }
 
-// sample builds the sample payload of an event name.
-func sample(event, jobID string) (gen.JobWebhookPayload, error) {
-	switch event {
-	case "progress":
-		return webhooktest.Progress(jobID, 50), nil
-	case "completed":
-		return webhooktest.Completed(jobID, 4), nil
-	case "failed":
-		return webhooktest.Failed(jobID, "content_policy_violation", "The prompt was blocked by the content moderation system."), nil
-	case "cancelled":
-		return webhooktest.Cancelled(jobID), nil
+// fileJobID is the job_id of a payload file, "" when it has none.
+func fileJobID(body []byte) string {
+	var p struct {
+		JobID string `json:"job_id"`
 	}
-	return gen.JobWebhookPayload{}, fmt.Errorf("--event %q: want progress, completed, failed or cancelled", event)
+	_ = json.Unmarshal(body, &p)
+	return p.JobID
 }

@@ -2,29 +2,27 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
+	"os"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/mjhook/mjhook/gen"
-	"github.com/mjhook/mjhook/pkg/dedupe"
-	"github.com/mjhook/mjhook/pkg/jobstate"
 	"github.com/mjhook/mjhook/pkg/queue"
 	"github.com/mjhook/mjhook/pkg/webhook"
+	"github.com/mjhook/mjhook/tools/internal/cli"
 )
 
-var serveCommand = command{
-	name:    "serve",
-	args:    "[--addr ADDR] [--path /webhook] [--dedupe=false] [--job-state] [--queue [--workers N] [--nats-url URL]]",
-	summary: "run a local receiver that prints each delivered event as one JSON line",
-	run:     runServe,
-	describe: `Serve runs a receiver built on pkg/webhook: it verifies, validates and delivers
+var serveCommand = &cli.Command{
+	UsageLine: "serve [flags]",
+	Short:     "run a local receiver that prints each delivered event as one JSON line",
+	Long: `Serve runs a receiver built on pkg/webhook: it verifies, validates and delivers
 events exactly as the library does, and prints each delivered event's payload
 to standard output as one compact JSON line. Rejections go to standard error
 with their reason. SIGINT or SIGTERM stops it: it stops accepting, lets the
@@ -43,153 +41,192 @@ them. Without --nats-url it starts an embedded NATS server with JetStream,
 file storage in --data-dir, listening on loopback, and logs its URL for
 'mjhook worker --nats-url'. In queue mode JetStream's duplicate window
 deduplicates at the edge; --dedupe and --job-state apply to the workers.`,
+	New: func() cli.Runner { return &serve{} },
 }
+
+// defaultAddr is where serve listens by default, and defaultURL its
+// webhook's URL: where send, simulate and load deliver by default.
+const (
+	defaultAddr = "localhost:8080"
+	defaultURL  = "http://" + defaultAddr + gen.WebhookPath
+)
 
 // shutdownGrace bounds how long serve waits for deliveries in flight.
 const shutdownGrace = 30 * time.Second
 
-func runServe(ctx context.Context, e *env, c command, args []string) int {
-	fs := newFlagSet(e, c)
-	addr := fs.String("addr", "localhost:8080", "address to listen on (port 0 picks a free one)")
-	path := fs.String("path", gen.WebhookPath, "URL path of the webhook, the spec's channel")
-	maxBody := fs.Int64("max-body", webhook.DefaultMaxBodyBytes, "largest body accepted, in bytes")
-	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "time allowed to read a request's headers")
-	read := fs.Duration("read-timeout", 30*time.Second, "time allowed to read a whole request")
-	write := fs.Duration("write-timeout", 60*time.Second, "time allowed to handle a request and answer it")
-	idle := fs.Duration("idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
-	dedup := fs.Bool("dedupe", true, "acknowledge already delivered events without printing them again")
-	dedupeTTL := fs.Duration("dedupe-ttl", dedupe.DefaultTTL, "how long a delivered event is remembered")
-	dedupeKeys := fs.Int("dedupe-keys", dedupe.DefaultMaxKeys, "how many delivered events are remembered")
-	jobState := fs.Bool("job-state", false, "drop stale events: after a job's terminal event, or with lower progress")
-	maxAge := fs.Duration("max-age", 0, "reject events whose timestamp is older (403); 0 is off: see webhook.Options.MaxAge")
-	maxSkew := fs.Duration("max-skew", 0, "reject events whose timestamp is further ahead (403); 0 is off")
-	useQueue := fs.Bool("queue", false, "store events in NATS JetStream and handle them with workers")
-	workers := fs.Int("workers", 1, "with --queue: workers to run in this process (0: edge only)")
-	dataDir := fs.String("data-dir", defaultDataDir(), "with --queue and no --nats-url: the embedded server's storage")
-	natsPort := fs.Int("nats-port", 4222, "with --queue and no --nats-url: the embedded server's port on loopback (-1: any free one)")
-	syncAlways := fs.Bool("nats-sync-always", false, "with the embedded server: fsync every write (survives an OS crash, slower)")
-	var nf natsFlags
-	addNATSFlags(fs, &nf, "with --queue: an existing NATS server or cluster instead of the embedded one")
-	var qf queueFlags
-	addQueueFlags(fs, &qf)
-	secret := secretFlag(fs)
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	ss, err := secrets(e, *secret)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
-		return exitUsage
-	}
+// serve is one run of mjhook serve.
+type serve struct {
+	addr, path, secret            string
+	maxBody                       int64
+	readHeader, read, write, idle time.Duration
+	maxAge, maxSkew               time.Duration
+	delivery                      deliveryFlags
+	queue                         bool
+	workers, natsPort             int
+	dataDir                       string
+	syncAlways                    bool
+	nats                          natsFlags
+	queueFlags                    queueFlags
+}
 
-	logs := slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})
-	var sub gen.AppSubscriber = &eventPrinter{w: e.stdout}
-	if *jobState {
-		sub = jobstate.New(sub, &jobstate.Options{Logger: slog.New(logs), OnDrop: func(_ context.Context, m gen.WebhookMessage, reason string) {
-			fmt.Fprintf(e.stderr, "mjhook serve: dropped stale %s of job %s: %s\n", m.Payload.GetEvent(), m.Payload.GetJobID(), reason)
-		}})
+func (c *serve) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.addr, "addr", defaultAddr, "address to listen on (port 0 picks a free one)")
+	fs.StringVar(&c.path, "path", gen.WebhookPath, "URL path of the webhook, the spec's channel")
+	fs.Int64Var(&c.maxBody, "max-body", webhook.DefaultMaxBodyBytes, "largest body accepted, in bytes")
+	fs.DurationVar(&c.readHeader, "read-header-timeout", 5*time.Second, "time allowed to read a request's headers")
+	fs.DurationVar(&c.read, "read-timeout", 30*time.Second, "time allowed to read a whole request")
+	fs.DurationVar(&c.write, "write-timeout", 60*time.Second, "time allowed to handle a request and answer it")
+	fs.DurationVar(&c.idle, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	c.delivery.define(fs)
+	fs.DurationVar(&c.maxAge, "max-age", 0, "reject events whose timestamp is older (403); 0 is off: see webhook.Options.MaxAge")
+	fs.DurationVar(&c.maxSkew, "max-skew", 0, "reject events whose timestamp is further ahead (403); 0 is off")
+	fs.BoolVar(&c.queue, "queue", false, "store events in NATS JetStream and handle them with workers")
+	fs.IntVar(&c.workers, "workers", 1, "with --queue: workers to run in this process (0: edge only)")
+	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "with --queue and no --nats-url: the embedded server's storage")
+	fs.IntVar(&c.natsPort, "nats-port", 4222, "with --queue and no --nats-url: the embedded server's port on loopback (-1: any free one)")
+	fs.BoolVar(&c.syncAlways, "nats-sync-always", false, "with the embedded server: fsync every write (survives an OS crash, slower)")
+	c.nats.define(fs, "with --queue: an existing NATS server or cluster instead of the embedded one")
+	c.queueFlags.define(fs)
+	secretFlag(fs, &c.secret)
+}
+
+func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
+	if err := cli.NoArgs(args); err != nil {
+		return err
 	}
-	if *dedup {
-		store := dedupe.NewMemoryStore(&dedupe.MemoryOptions{MaxKeys: *dedupeKeys, TTL: *dedupeTTL})
-		sub = dedupe.New(sub, &dedupe.Options{Store: store, OnDuplicate: func(_ context.Context, m gen.WebhookMessage) {
-			fmt.Fprintf(e.stderr, "mjhook serve: duplicate %s of job %s acknowledged, not delivered again\n", m.Payload.GetEvent(), m.Payload.GetJobID())
-		}})
+	ss, err := secrets(e, c.secret)
+	if err != nil {
+		return err
 	}
-	if *useQueue {
-		nc, stopQueue, err := startQueue(e, nf, *dataDir, *natsPort, *syncAlways)
+	log := warnLogger(e)
+	sub := c.delivery.wrap(e, &eventPrinter{w: e.Stdout}, log)
+	if c.queue {
+		edge, stop, err := c.startEdge(ctx, e, sub, log)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
-			return exitFail
+			return err
 		}
-		defer stopQueue()
-		cfg := qf.config(slog.New(logs))
-		for range *workers {
-			w, err := queue.NewWorker(ctx, nc, sub, cfg)
-			if err != nil {
-				fmt.Fprintf(e.stderr, "mjhook serve: worker: %v\n", err)
-				return exitFail
-			}
-			defer func() {
-				stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-				defer cancel()
-				w.Close(stopCtx)
-			}()
-		}
-		pub, err := queue.NewPublisher(ctx, nc, cfg)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
-			return exitFail
-		}
-		sub = pub // the edge stores; the workers print
+		defer stop()
+		sub = edge // the edge stores; the workers print
 	}
 	handler, err := webhook.NewHandler(ss, sub, &webhook.Options{
-		MaxBodyBytes: *maxBody, Logger: slog.New(logs), MaxAge: *maxAge, MaxSkew: *maxSkew,
+		MaxBodyBytes: c.maxBody, Logger: log, MaxAge: c.maxAge, MaxSkew: c.maxSkew,
 	})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
-		return exitUsage
+		return cli.Exit(cli.ExitUsage, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(*path, handler)
-
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
-		return exitFail
+		return err
 	}
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: *readHeader,
-		ReadTimeout:       *read,
-		WriteTimeout:      *write,
-		IdleTimeout:       *idle,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logs, slog.LevelWarn),
-	}
-	url := "http://" + ln.Addr().String() + *path
-	fmt.Fprintf(e.stderr, "mjhook serve: listening on %s\n", url)
-	if e.ready != nil {
-		e.ready(url)
-	}
+	return c.serveUntilDone(ctx, e, c.server(handler, log), ln)
+}
 
+// server is the HTTP server of handler, mounted at --path, with serve's
+// timeouts.
+func (c *serve) server(handler http.Handler, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle(c.path, handler)
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: c.readHeader,
+		ReadTimeout:       c.read,
+		WriteTimeout:      c.write,
+		IdleTimeout:       c.idle,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveUntilDone serves on ln until ctx ends, then lets the deliveries in
+// flight finish.
+func (c *serve) serveUntilDone(ctx context.Context, e *cli.Env, srv *http.Server, ln net.Listener) error {
+	url := "http://" + ln.Addr().String() + c.path
+	e.Logf("listening on %s", url)
+	if e.Ready != nil {
+		e.Ready(url)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
-		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
-		return exitFail
+		return err
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		fmt.Fprintf(e.stderr, "mjhook serve: deliveries still in flight after %s: %v\n", shutdownGrace, err)
-		return exitFail
+		return fmt.Errorf("deliveries still in flight after %s: %w", shutdownGrace, err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(e.stderr, "mjhook serve: %v\n", err)
-		return exitFail
-	}
-	fmt.Fprintln(e.stderr, "mjhook serve: stopped")
-	return exitOK
-}
-
-// eventPrinter is the subscriber of serve and worker: it writes each
-// event, as decoded from what was validated, as one compact JSON line, so
-// that serve and the queue's workers print the same line for an event.
-type eventPrinter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (p *eventPrinter) ReceiveJobStatusEvent(_ context.Context, msg gen.WebhookMessage) error {
-	line, err := json.Marshal(msg.Payload)
-	if err != nil {
 		return err
 	}
-	line = append(line, '\n')
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_, err = p.w.Write(line)
-	return err
+	e.Logf("stopped")
+	return nil
+}
+
+// startEdge connects to NATS (starting the embedded server without
+// --nats-url), starts --workers workers delivering to sub, and returns
+// the publisher that stores events for them. stop stops the workers, then
+// NATS.
+func (c *serve) startEdge(ctx context.Context, e *cli.Env, sub gen.AppSubscriber, log *slog.Logger) (edge gen.AppSubscriber, stop func(), err error) {
+	nc, closeNATS, err := c.connect(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	var workers []*queue.Worker
+	stop = func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		for _, w := range workers {
+			w.Close(stopCtx)
+		}
+		closeNATS()
+	}
+	cfg := c.queueFlags.config(log)
+	for range c.workers {
+		w, err := queue.NewWorker(ctx, nc, sub, cfg)
+		if err != nil {
+			stop()
+			return nil, nil, fmt.Errorf("worker: %w", err)
+		}
+		workers = append(workers, w)
+	}
+	pub, err := queue.NewPublisher(ctx, nc, cfg)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return pub, stop, nil
+}
+
+// connect starts the embedded server when no --nats-url is given, and
+// connects. closeNATS undoes both.
+func (c *serve) connect(e *cli.Env) (nc *nats.Conn, closeNATS func(), err error) {
+	url := c.nats.url
+	var embedded *queue.Embedded
+	if url == "" {
+		if err := os.MkdirAll(c.dataDir, 0o750); err != nil {
+			return nil, nil, err
+		}
+		embedded, err = queue.StartEmbedded(queue.EmbeddedOptions{DataDir: c.dataDir, Port: c.natsPort, SyncAlways: c.syncAlways})
+		if err != nil {
+			return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
+		}
+		url = embedded.URL()
+		e.Logf("embedded NATS JetStream on %s, data in %s", url, c.dataDir)
+		e.Logf("attach more workers with: mjhook worker --nats-url %s", url)
+	}
+	nc, err = c.nats.connect(url, "mjhook serve")
+	if err != nil {
+		if embedded != nil {
+			embedded.Close()
+		}
+		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", url, err)
+	}
+	return nc, func() {
+		nc.Close()
+		if embedded != nil {
+			embedded.Close()
+		}
+	}, nil
 }

@@ -2,58 +2,44 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
-	"github.com/mjhook/mjhook/pkg/webhook"
+	"github.com/mjhook/mjhook/tools/internal/cli"
 )
 
-var signCommand = command{
-	name:    "sign",
-	args:    "[FILE|-]",
-	summary: "print the X-Midjourney-Signature value of a payload's exact bytes",
-	run:     runSign,
-	describe: `Sign prints the X-Midjourney-Signature value (lowercase hex HMAC-SHA256, keyed
+var signCommand = &cli.Command{
+	UsageLine: "sign [flags] [FILE|-]",
+	Short:     "print the X-Midjourney-Signature value of a payload's exact bytes",
+	Long: `Sign prints the X-Midjourney-Signature value (lowercase hex HMAC-SHA256, keyed
 with the first secret) of the exact bytes of FILE, or of standard input when
 FILE is - or absent. Nothing else is printed on standard output.`,
+	New: func() cli.Runner { return &sign{} },
 }
 
-func runSign(_ context.Context, e *env, c command, args []string) int {
-	fs := newFlagSet(e, c)
-	secret := secretFlag(fs)
-	paths, code, ok := parseArgs(fs, args)
-	if !ok {
-		return code
-	}
-	if len(paths) > 1 {
-		return usageError(fs, "one FILE at most, got %d", len(paths))
+// sign is one run of mjhook sign.
+type sign struct {
+	secret string
+}
+
+func (c *sign) Flags(fs *flag.FlagSet) { secretFlag(fs, &c.secret) }
+
+func (c *sign) Run(_ context.Context, e *cli.Env, args []string) error {
+	if len(args) > 1 {
+		return cli.Usagef("one FILE at most, got %d", len(args))
 	}
 	path := "-"
-	if len(paths) == 1 {
-		path = paths[0]
+	if len(args) == 1 {
+		path = args[0]
 	}
-	verifier, code, ok := newVerifier(e, fs.Name(), *secret)
-	if !ok {
-		return code
-	}
-	body, err := readInput(e, path)
+	verifier, err := newVerifier(e, c.secret)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "mjhook sign: %v\n", err)
-		return exitUsage
+		return err
 	}
-	fmt.Fprintln(e.stdout, verifier.Sign(body))
-	return exitOK
-}
-
-// newVerifier builds the Verifier of --secret or MJHOOK_SECRET, or reports
-// why it cannot.
-func newVerifier(e *env, cmd, secretFlag string) (*webhook.Verifier, int, bool) {
-	ss, err := secrets(e, secretFlag)
-	if err == nil {
-		var v *webhook.Verifier
-		if v, err = webhook.NewVerifier(ss...); err == nil {
-			return v, exitOK, true
-		}
+	body, err := cli.ReadInput(e, path)
+	if err != nil {
+		return cli.Exit(cli.ExitUsage, err)
 	}
-	fmt.Fprintf(e.stderr, "mjhook %s: %v\n", cmd, err)
-	return nil, exitUsage, false
+	fmt.Fprintln(e.Stdout, verifier.Sign(body))
+	return nil
 }

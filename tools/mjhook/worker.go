@@ -2,56 +2,69 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"log/slog"
 
 	"github.com/mjhook/mjhook/pkg/queue"
+	"github.com/mjhook/mjhook/tools/internal/cli"
 )
 
-var workerCommand = command{
-	name:    "worker",
-	args:    "[--nats-url URL] [--partitions N]",
-	summary: "handle queued events from NATS JetStream, printing each as one JSON line",
-	run:     runWorker,
-	describe: `Worker attaches to the JetStream work stream that 'mjhook serve --queue' fills
+var workerCommand = &cli.Command{
+	UsageLine: "worker [flags]",
+	Short:     "handle queued events from NATS JetStream, printing each as one JSON line",
+	Long: `Worker attaches to the JetStream work stream that 'mjhook serve --queue' fills
 and handles its events through the generated AppController: each is printed to
 standard output as one compact JSON line, as serve prints it. Workers share
 one durable consumer per partition: each event is handled by one worker, a
 job's events in order; start as many as you like. An event whose handling
 fails is redelivered, and after --max-deliveries attempts moved to the
-dead-letter stream. SIGINT or SIGTERM stops it after the events in hand.`,
+dead-letter stream. SIGINT or SIGTERM stops it after the events in hand.
+
+Like serve, it acknowledges an event it already printed without printing it
+again (--dedupe, in this process's memory: JetStream redelivers an event
+whose acknowledgement was lost), and --job-state drops stale events: a job's
+events after its terminal event, or with lower progress than already seen.
+These are the flags, and the meaning, of the workers of 'serve --queue'.`,
+	New: func() cli.Runner { return &worker{nats: natsFlags{url: "nats://127.0.0.1:4222"}} },
 }
 
-func runWorker(ctx context.Context, e *env, c command, args []string) int {
-	fs := newFlagSet(e, c)
-	nf := natsFlags{url: "nats://127.0.0.1:4222"}
-	addNATSFlags(fs, &nf, "NATS server to attach to")
-	var qf queueFlags
-	addQueueFlags(fs, &qf)
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+// worker is one run of mjhook worker.
+type worker struct {
+	delivery   deliveryFlags
+	nats       natsFlags
+	queueFlags queueFlags
+}
+
+func (c *worker) Flags(fs *flag.FlagSet) {
+	c.delivery.define(fs)
+	c.nats.define(fs, "NATS server to attach to")
+	c.queueFlags.define(fs)
+}
+
+func (c *worker) Run(ctx context.Context, e *cli.Env, args []string) error {
+	if err := cli.NoArgs(args); err != nil {
+		return err
 	}
-	nc, err := nf.connect(nf.url, "mjhook worker")
+	nc, err := c.nats.connect(c.nats.url, "mjhook worker")
 	if err != nil {
-		fmt.Fprintf(e.stderr, "mjhook worker: connecting to NATS at %s: %v\n", nf.url, err)
-		return exitFail
+		return fmt.Errorf("connecting to NATS at %s: %w", c.nats.url, err)
 	}
 	defer nc.Close()
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := queue.NewWorker(ctx, nc, &eventPrinter{w: e.stdout}, qf.config(log))
+	log := warnLogger(e)
+	sub := c.delivery.wrap(e, &eventPrinter{w: e.Stdout}, log)
+	w, err := queue.NewWorker(ctx, nc, sub, c.queueFlags.config(log))
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintln(e.stderr, "mjhook worker: stopped while starting")
-			return exitOK // SIGINT or SIGTERM during start-up
+			e.Logf("stopped while starting")
+			return nil // SIGINT or SIGTERM during start-up
 		}
-		fmt.Fprintf(e.stderr, "mjhook worker: %v\n", err)
-		return exitFail
+		return err
 	}
-	fmt.Fprintf(e.stderr, "mjhook worker: handling events from %s (%d partitions)\n", nc.ConnectedUrlRedacted(), qf.partitions)
+	e.Logf("handling events from %s (%d partitions)", nc.ConnectedUrlRedacted(), c.queueFlags.partitions)
 	<-ctx.Done()
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	w.Close(stopCtx)
-	fmt.Fprintln(e.stderr, "mjhook worker: stopped")
-	return exitOK
+	e.Logf("stopped")
+	return nil
 }
