@@ -36,7 +36,9 @@
 // for up to Options.Timeout, then it fails with an error wrapping
 // [webhook.ErrUnavailable], which a Handler answers 503 (with Retry-After)
 // and a queue worker retries without counting it against the event;
-// Complete for up to one lease, while the claim still protects the key.
+// Complete for up to two leases, renewing the claim meanwhile. A claim
+// whose create was stored but whose answer was lost is taken over by the
+// same Store's next Acquire of the key, not waited out.
 package natskv
 
 import (
@@ -100,16 +102,25 @@ type Store struct {
 	lease   time.Duration
 	timeout time.Duration
 	log     *slog.Logger
+	value   []byte // of this Store's claims: claimPrefix and a token of its own
 
-	mu     sync.Mutex
-	claims map[string]*claim // held by this Store, by KV key
+	mu   sync.Mutex
+	keys map[string]*local // keys this Store is acquiring or holds
 }
 
 var _ dedupe.Store = (*Store)(nil)
 
-// claim is a claim this Store holds; its renewer owns rev until stopped.
+// local is a key this Store is acquiring or holds: a Store makes one
+// delivery of a key at a time, so a claim carrying its token that it finds
+// in the bucket, while acquiring, is an orphan of its own (an earlier
+// Acquire's create whose answer was lost), which it takes over.
+type local struct {
+	released chan struct{} // closed when the delivery ends
+	claim    *claim        // once held; under Store.mu
+}
+
+// claim is a claim a Store holds; its renewer owns rev until stopped.
 type claim struct {
-	value     []byte
 	rev       uint64
 	finishing atomic.Bool // Complete is overwriting it: a failed renewal is expected
 	stop      chan struct{}
@@ -167,7 +178,8 @@ func New(ctx context.Context, js jetstream.JetStream, opts *Options) (*Store, er
 	return &Store{
 		kv: kv, js: js, subject: "$KV." + o.Bucket + ".",
 		lease: o.Lease, timeout: o.Timeout, log: o.Logger,
-		claims: map[string]*claim{},
+		value: append(bytes.Clone(claimPrefix), nuid.Next()...),
+		keys:  map[string]*local{},
 	}, nil
 }
 
@@ -185,10 +197,53 @@ func (s *Store) opTimeout() time.Duration { return min(s.timeout, 2*time.Second)
 // reports a done key, or waits while another holder's claim lasts.
 func (s *Store) Acquire(ctx context.Context, key string) (bool, error) {
 	k := kvKey(key)
-	value := append(bytes.Clone(claimPrefix), nuid.Next()...)
+	l, err := s.lock(ctx, k)
+	if err != nil {
+		return false, err
+	}
+	held, err := s.acquire(ctx, k, l)
+	if !held {
+		s.unlock(k, l)
+	}
+	return held, err
+}
+
+// lock waits until no other delivery of k by this Store is under way, and
+// registers one.
+func (s *Store) lock(ctx context.Context, k string) (*local, error) {
+	for {
+		s.mu.Lock()
+		l, busy := s.keys[k]
+		if !busy {
+			l = &local{released: make(chan struct{})}
+			s.keys[k] = l
+			s.mu.Unlock()
+			return l, nil
+		}
+		s.mu.Unlock()
+		select {
+		case <-l.released:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// unlock ends this Store's delivery of k.
+func (s *Store) unlock(k string, l *local) {
+	s.mu.Lock()
+	if s.keys[k] == l {
+		delete(s.keys, k)
+	}
+	s.mu.Unlock()
+	close(l.released)
+}
+
+// acquire claims k in the bucket for l.
+func (s *Store) acquire(ctx context.Context, k string, l *local) (bool, error) {
 	var failing time.Time // start of a run of failed requests
 	for n := 1; ; n++ {
-		state, rev, err := s.try(ctx, k, value)
+		state, rev, err := s.try(ctx, k)
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
@@ -200,7 +255,11 @@ func (s *Store) Acquire(ctx context.Context, key string) (bool, error) {
 				return false, fmt.Errorf("%w: dedupe store: %w", webhook.ErrUnavailable, err)
 			}
 		case state == stateHeld:
-			s.hold(k, &claim{value: value, rev: rev, stop: make(chan struct{}), stopped: make(chan struct{})})
+			c := &claim{rev: rev, stop: make(chan struct{}), stopped: make(chan struct{})}
+			s.mu.Lock()
+			l.claim = c
+			s.mu.Unlock()
+			go s.renew(k, c)
 			return true, nil
 		case state == stateDone:
 			return false, nil
@@ -228,11 +287,11 @@ const (
 	stateBusy        // another holder's claim
 )
 
-// try makes one attempt at claiming k with value.
-func (s *Store) try(ctx context.Context, k string, value []byte) (state int, rev uint64, err error) {
+// try makes one attempt at claiming k.
+func (s *Store) try(ctx context.Context, k string) (state int, rev uint64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout())
 	defer cancel()
-	rev, err = s.kv.Create(ctx, k, value, jetstream.KeyTTL(s.lease))
+	rev, err = s.kv.Create(ctx, k, s.value, jetstream.KeyTTL(s.lease))
 	if err == nil {
 		return stateHeld, rev, nil
 	}
@@ -245,30 +304,35 @@ func (s *Store) try(ctx context.Context, k string, value []byte) (state int, rev
 		return stateFree, 0, nil
 	case err != nil:
 		return 0, 0, err
-	case bytes.Equal(e.Value(), value):
-		// An earlier Create of this Acquire was stored but its answer lost.
-		return stateHeld, e.Revision(), nil
+	case bytes.Equal(e.Value(), s.value):
+		// An orphan of this Store: take it over with a fresh lease, as it
+		// may be about to lapse.
+		rev, err := s.renewOnce(ctx, k, e.Revision())
+		switch {
+		case isWrongRevision(err):
+			return stateFree, 0, nil // it changed meanwhile: look again
+		case err != nil:
+			return 0, 0, err
+		}
+		return stateHeld, rev, nil
 	case bytes.HasPrefix(e.Value(), claimPrefix):
 		return stateBusy, 0, nil
 	}
 	return stateDone, 0, nil
 }
 
-// hold registers c and renews it every third of the lease until stopped.
-func (s *Store) hold(k string, c *claim) {
-	s.mu.Lock()
-	old := s.claims[k]
-	s.claims[k] = c
-	s.mu.Unlock()
-	if old != nil {
-		// This Store's earlier claim of k expired while its holder was
-		// still at work, and was taken over: it cannot be renewed.
-		close(old.stop)
-		<-old.stopped
+// renewOnce writes this Store's claim of k again, with a fresh lease, if
+// its revision is still rev; it returns the new revision.
+func (s *Store) renewOnce(ctx context.Context, k string, rev uint64) (uint64, error) {
+	ack, err := s.js.PublishMsg(ctx, &nats.Msg{Subject: s.subject + k, Data: s.value},
+		jetstream.WithExpectLastSequencePerSubject(rev), jetstream.WithMsgTTL(s.lease))
+	if err != nil {
+		return 0, err
 	}
-	go s.renew(k, c)
+	return ack.Sequence, nil
 }
 
+// renew renews c every third of the lease until stopped.
 func (s *Store) renew(k string, c *claim) {
 	defer close(c.stopped)
 	t := time.NewTicker(s.lease / 3)
@@ -280,25 +344,31 @@ func (s *Store) renew(k string, c *claim) {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), s.lease/3)
-		ack, err := s.js.PublishMsg(ctx, &nats.Msg{Subject: s.subject + k, Data: c.value},
-			jetstream.WithExpectLastSequencePerSubject(c.rev), jetstream.WithMsgTTL(s.lease))
+		rev, err := s.renewOnce(ctx, k, c.rev)
 		cancel()
 		switch {
 		case err == nil:
-			c.rev = ack.Sequence
+			c.rev = rev
 		case isWrongRevision(err):
-			if c.finishing.Load() {
-				<-c.stop
-				return
+			if !c.finishing.Load() {
+				s.log.Warn("dedupe: a claim expired while its delivery was still running; another delivery may take it",
+					slog.String("key", k))
 			}
-			s.log.Warn("dedupe: a claim expired while its delivery was still running; another delivery may take it",
-				slog.String("key", k))
 			<-c.stop
 			return
 		default:
 			s.log.Warn("dedupe: could not renew a claim, will retry", slog.String("key", k), slog.Any("error", err))
 		}
 	}
+}
+
+// permanentIfClosed marks the error of a closed connection as final:
+// retrying cannot help a process that is going away.
+func permanentIfClosed(err error) error {
+	if errors.Is(err, nats.ErrConnectionClosed) {
+		return backoff.Permanent(err)
+	}
+	return err
 }
 
 // isWrongRevision reports a failed compare-and-set.
@@ -308,38 +378,46 @@ func isWrongRevision(err error) bool {
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
-// unhold stops renewing the claim of k, and returns it; nil when this
-// Store holds none.
-func (s *Store) unhold(k string) *claim {
+// held returns this Store's delivery of k, or nil.
+func (s *Store) held(k string) (*local, *claim) {
 	s.mu.Lock()
-	c := s.claims[k]
-	delete(s.claims, k)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	l := s.keys[k]
+	if l == nil {
+		return nil, nil
+	}
+	return l, l.claim
+}
+
+// stopRenewing stops c's renewer; c may be nil.
+func stopRenewing(c *claim) {
 	if c != nil {
 		close(c.stop)
 		<-c.stopped
 	}
-	return c
 }
 
 // Complete implements dedupe.Store: it records key as done, retrying for
-// up to one lease, while the claim still protects the key.
+// up to two leases; the claim is renewed meanwhile, so that it does not
+// lapse first.
 func (s *Store) Complete(key string) {
 	k := kvKey(key)
-	s.mu.Lock()
-	if c := s.claims[k]; c != nil {
+	l, c := s.held(k)
+	if c != nil {
 		c.finishing.Store(true)
 	}
-	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), s.lease)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*s.lease)
 	defer cancel()
 	err := backoff.Retry(ctx, retry, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, s.opTimeout())
 		defer cancel()
 		_, err := s.kv.Put(ctx, k, doneValue)
-		return err
+		return permanentIfClosed(err)
 	}, nil)
-	s.unhold(k) // renewed until done is stored: the claim must not lapse first
+	stopRenewing(c)
+	if l != nil {
+		s.unlock(k, l)
+	}
 	if err != nil {
 		s.log.Error("dedupe: could not record a delivered event: a later delivery of it reaches the subscriber again",
 			slog.String("key", k), slog.Any("error", err))
@@ -351,10 +429,15 @@ func (s *Store) Complete(key string) {
 // the store cannot be reached the claim lapses after its lease instead.
 func (s *Store) Release(key string) {
 	k := kvKey(key)
-	c := s.unhold(k)
+	l, c := s.held(k)
+	if l == nil {
+		return
+	}
+	defer s.unlock(k, l)
 	if c == nil {
 		return
 	}
+	stopRenewing(c)
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	err := backoff.Retry(ctx, retry, func(ctx context.Context) error {
@@ -364,7 +447,7 @@ func (s *Store) Release(key string) {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return nil // not ours any more
 		}
-		return err
+		return permanentIfClosed(err)
 	}, nil)
 	if err != nil {
 		s.log.Warn("dedupe: could not release a claim; it lapses after its lease", slog.String("key", k), slog.Any("error", err))
