@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,8 +51,12 @@ func FreePort(tb testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// Cluster is a JetStream cluster of servers in this process, routed to
-// each other on loopback. Its methods are safe for concurrent use.
+// Cluster is a JetStream cluster of servers in this process. Every
+// connection to a node, a client's or another node's route, goes through a
+// TCP link of the test, so that Kill cuts a node off at once, as a crash or
+// a network partition does: it cannot hand its leaderships over on its way
+// out, and the others elect new leaders after their election timeouts.
+// Its methods are safe for concurrent use.
 type Cluster struct {
 	tb    testing.TB
 	mu    sync.Mutex
@@ -59,8 +64,10 @@ type Cluster struct {
 }
 
 type node struct {
-	opts *server.Options
-	srv  *server.Server // nil while stopped
+	opts   *server.Options
+	srv    *server.Server // nil while stopped
+	client *link          // the clients' way in
+	routes []*link        // routes[j]: this node's way to node j; nil for itself
 }
 
 // StartCluster starts an n-node cluster and waits until it has a meta
@@ -68,33 +75,54 @@ type node struct {
 func StartCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
 	c := &Cluster{tb: tb}
-	var routes []string
-	var routePorts []int
-	for range n {
-		routePorts = append(routePorts, FreePort(tb))
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", routePorts[len(routePorts)-1]))
-	}
 	dir := tb.TempDir()
+	clusterPorts := make([]int, n)
+	for i := range n {
+		clusterPorts[i] = FreePort(tb)
+	}
 	for i := range n {
 		name := fmt.Sprintf("n%d", i+1)
-		c.nodes = append(c.nodes, &node{opts: &server.Options{
+		nd := &node{opts: &server.Options{
 			ServerName: name,
 			Host:       "127.0.0.1",
 			Port:       FreePort(tb),
 			JetStream:  true,
 			StoreDir:   filepath.Join(dir, name),
 			Cluster: server.ClusterOpts{
-				Name: "mjhook", Host: "127.0.0.1",
-				Port: routePorts[i],
+				Name: "mjhook", Host: "127.0.0.1", Port: clusterPorts[i],
+				// Nodes and clients reach each other through the links
+				// only: no gossiped URLs, no implicit routes.
+				NoAdvertise: true,
+				Advertise:   "127.0.0.1:1",
 			},
-			Routes: server.RoutesFromStr(strings.Join(routes, ",")),
 			NoSigs: true,
 			NoLog:  true,
-		}})
+		}}
+		nd.client = newLink(tb, fmt.Sprintf("127.0.0.1:%d", nd.opts.Port))
+		var routes []string
+		for j := range n {
+			if j == i {
+				nd.routes = append(nd.routes, nil)
+				continue
+			}
+			l := newLink(tb, fmt.Sprintf("127.0.0.1:%d", clusterPorts[j]))
+			nd.routes = append(nd.routes, l)
+			routes = append(routes, "nats://"+l.addr())
+		}
+		nd.opts.Routes = server.RoutesFromStr(strings.Join(routes, ","))
+		c.nodes = append(c.nodes, nd)
 	}
 	tb.Cleanup(func() {
 		for i := range c.nodes {
-			c.Stop(i)
+			c.Kill(i)
+		}
+		for _, nd := range c.nodes {
+			nd.client.close()
+			for _, l := range nd.routes {
+				if l != nil {
+					l.close()
+				}
+			}
 		}
 	})
 	for i := range c.nodes {
@@ -112,26 +140,41 @@ func (c *Cluster) Size() int { return len(c.nodes) }
 func (c *Cluster) URLs() string {
 	var urls []string
 	for _, n := range c.nodes {
-		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", n.opts.Port))
+		urls = append(urls, "nats://"+n.client.addr())
 	}
 	return strings.Join(urls, ",")
 }
 
-// Stop shuts node i down and waits until it is; stopping a stopped node
-// does nothing.
-func (c *Cluster) Stop(i int) {
+// links are the links of node i: its clients', and every route to or
+// from it.
+func (c *Cluster) links(i int) []*link {
+	ls := []*link{c.nodes[i].client}
+	for j, n := range c.nodes {
+		if j != i {
+			ls = append(ls, c.nodes[i].routes[j], n.routes[i])
+		}
+	}
+	return ls
+}
+
+// Kill cuts node i off, clients and routes, then shuts it down; killing a
+// stopped node does nothing.
+func (c *Cluster) Kill(i int) {
 	c.mu.Lock()
 	s := c.nodes[i].srv
 	c.nodes[i].srv = nil
 	c.mu.Unlock()
+	for _, l := range c.links(i) {
+		l.set(linkDown)
+	}
 	if s != nil {
 		s.Shutdown()
 		s.WaitForShutdown()
 	}
 }
 
-// Restart starts node i again, on its ports and storage, and waits until
-// it accepts clients.
+// Restart starts node i again, on its ports and storage, waits until it
+// accepts clients, and connects it.
 func (c *Cluster) Restart(i int) {
 	c.tb.Helper()
 	opts := *c.nodes[i].opts
@@ -142,6 +185,9 @@ func (c *Cluster) Restart(i int) {
 	c.mu.Lock()
 	c.nodes[i].srv = s
 	c.mu.Unlock()
+	for _, l := range c.links(i) {
+		l.set(linkUp)
+	}
 }
 
 // Running reports whether node i runs.
@@ -190,4 +236,144 @@ func (c *Cluster) WaitFor(timeout time.Duration, what string, cond func() bool) 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Proxy is a TCP proxy to a server, which a test cuts or blackholes to
+// lose what is in flight, as a crash or a network failure does.
+type Proxy struct{ *link }
+
+// NewProxy starts a proxy to hostport, up, and closes it at the end of
+// the test.
+func NewProxy(tb testing.TB, hostport string) *Proxy {
+	tb.Helper()
+	l := newLink(tb, hostport)
+	l.set(linkUp)
+	tb.Cleanup(l.close)
+	return &Proxy{l}
+}
+
+// URL is the proxy's client URL.
+func (p *Proxy) URL() string { return "nats://" + p.addr() }
+
+// Blackhole keeps the connections open and drops every byte sent through
+// them, either way, from now on.
+func (p *Proxy) Blackhole() { p.set(linkBlackhole) }
+
+// Cut closes the connections, and refuses new ones until Restore.
+func (p *Proxy) Cut() { p.set(linkDown) }
+
+// Restore forwards again.
+func (p *Proxy) Restore() { p.set(linkUp) }
+
+// Dropped counts the bytes dropped by Blackhole.
+func (p *Proxy) Dropped() int64 { return p.dropped.Load() }
+
+// States of a link.
+const (
+	linkDown      = iota // connections closed, new ones refused
+	linkUp               // forwarding
+	linkBlackhole        // connections open, bytes dropped
+)
+
+// link is a TCP proxy to a port.
+type link struct {
+	ln      net.Listener
+	target  string
+	dropped atomic.Int64
+
+	mu    sync.Mutex
+	state int
+	conns map[net.Conn]struct{}
+}
+
+func newLink(tb testing.TB, target string) *link {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	l := &link{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	go l.serve()
+	return l
+}
+
+func (l *link) addr() string { return l.ln.Addr().String() }
+
+func (l *link) serve() {
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		go l.pipe(c)
+	}
+}
+
+// pipe joins c to the target while the link is not down.
+func (l *link) pipe(c net.Conn) {
+	t, err := net.DialTimeout("tcp", l.target, time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	l.mu.Lock()
+	if l.state == linkDown {
+		l.mu.Unlock()
+		c.Close()
+		t.Close()
+		return
+	}
+	l.conns[c], l.conns[t] = struct{}{}, struct{}{}
+	l.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		l.copy(t, c)
+		close(done)
+	}()
+	l.copy(c, t)
+	<-done
+	l.mu.Lock()
+	delete(l.conns, c)
+	delete(l.conns, t)
+	l.mu.Unlock()
+}
+
+// copy forwards from src to dst, or drops while blackholed, until either
+// closes; then it closes both.
+func (l *link) copy(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			l.mu.Lock()
+			state := l.state
+			l.mu.Unlock()
+			if state == linkBlackhole {
+				l.dropped.Add(int64(n))
+			} else if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// set changes the link's state; down closes every connection through it.
+func (l *link) set(state int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.state = state
+	if state == linkDown {
+		for c := range l.conns {
+			c.Close()
+		}
+	}
+}
+
+// close cuts the link for good.
+func (l *link) close() {
+	l.ln.Close()
+	l.set(linkDown)
 }
