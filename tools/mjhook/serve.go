@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -99,14 +98,16 @@ func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
 		return err
 	}
 	log := warnLogger(e)
-	sub := c.delivery.wrap(e, &eventPrinter{w: e.Stdout}, log)
+	var sub gen.AppSubscriber
 	if c.queue {
-		edge, stop, err := c.startEdge(ctx, e, sub, log)
+		edge, stop, err := c.startEdge(ctx, e, ss, log)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		sub = edge // the edge stores; the workers print
+	} else {
+		sub = c.delivery.wrap(e, &eventPrinter{w: e.Stdout}, log)
 	}
 	handler, err := webhook.NewHandler(ss, sub, &webhook.Options{
 		MaxBodyBytes: c.maxBody, Logger: log, MaxAge: c.maxAge, MaxSkew: c.maxSkew,
@@ -165,10 +166,10 @@ func (c *serve) serveUntilDone(ctx context.Context, e *cli.Env, srv *http.Server
 }
 
 // startEdge connects to NATS (starting the embedded server without
-// --nats-url), starts --workers workers delivering to sub, and returns
-// the publisher that stores events for them. stop stops the workers, then
-// NATS.
-func (c *serve) startEdge(ctx context.Context, e *cli.Env, sub gen.AppSubscriber, log *slog.Logger) (edge gen.AppSubscriber, stop func(), err error) {
+// --nats-url), starts --workers workers that verify events with secrets
+// and print them, and returns the publisher that stores events for them.
+// stop stops the workers, then NATS.
+func (c *serve) startEdge(ctx context.Context, e *cli.Env, secrets []string, log *slog.Logger) (edge gen.AppSubscriber, stop func(), err error) {
 	nc, closeNATS, err := c.connect(e)
 	if err != nil {
 		return nil, nil, err
@@ -182,16 +183,17 @@ func (c *serve) startEdge(ctx context.Context, e *cli.Env, sub gen.AppSubscriber
 		}
 		closeNATS()
 	}
-	cfg := c.queueFlags.config(log)
+	opts := c.queueFlags.options(log)
+	sub := c.delivery.forQueue(e, &eventPrinter{w: e.Stdout}, log, opts)
 	for range c.workers {
-		w, err := queue.NewWorker(ctx, nc, sub, cfg)
+		w, err := queue.NewWorker(ctx, nc, secrets, sub, opts)
 		if err != nil {
 			stop()
 			return nil, nil, fmt.Errorf("worker: %w", err)
 		}
 		workers = append(workers, w)
 	}
-	pub, err := queue.NewPublisher(ctx, nc, cfg)
+	pub, err := queue.NewPublisher(ctx, nc, opts)
 	if err != nil {
 		stop()
 		return nil, nil, err
@@ -204,24 +206,23 @@ func (c *serve) startEdge(ctx context.Context, e *cli.Env, sub gen.AppSubscriber
 func (c *serve) connect(e *cli.Env) (nc *nats.Conn, closeNATS func(), err error) {
 	url := c.nats.url
 	var embedded *queue.Embedded
+	var auth []nats.Option
 	if url == "" {
-		if err := os.MkdirAll(c.dataDir, 0o750); err != nil {
-			return nil, nil, err
-		}
-		embedded, err = queue.StartEmbedded(queue.EmbeddedOptions{DataDir: c.dataDir, Port: c.natsPort, SyncAlways: c.syncAlways})
+		embedded, err = queue.StartEmbedded(c.dataDir, &queue.EmbeddedOptions{Port: c.natsPort, SyncAlways: c.syncAlways})
 		if err != nil {
 			return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
 		}
 		url = embedded.URL()
-		e.Logf("embedded NATS JetStream on %s, data in %s", url, c.dataDir)
-		e.Logf("attach more workers with: mjhook worker --nats-url %s", url)
+		auth = append(auth, embedded.Credentials().Option())
+		e.Logf("embedded NATS JetStream on %s, data and credentials (%s) in %s", url, queue.CredentialsFile, c.dataDir)
+		e.Logf("attach more workers on this machine with: mjhook worker --data-dir %s", c.dataDir)
 	}
-	nc, err = c.nats.connect(url, "mjhook serve")
+	nc, err = c.nats.connect(url, "mjhook serve", auth...)
 	if err != nil {
 		if embedded != nil {
 			embedded.Close()
 		}
-		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", url, err)
+		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", redactNATSURL(url), err)
 	}
 	return nc, func() {
 		nc.Close()
