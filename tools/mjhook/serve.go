@@ -10,10 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/mjhook/mjhook/gen"
-	"github.com/mjhook/mjhook/pkg/queue"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 )
@@ -66,6 +63,8 @@ type serve struct {
 	syncAlways                    bool
 	nats                          natsFlags
 	queueFlags                    queueFlags
+	ops                           opsFlags
+	store                         storeFlag
 }
 
 func (c *serve) Flags(fs *flag.FlagSet) {
@@ -87,6 +86,8 @@ func (c *serve) Flags(fs *flag.FlagSet) {
 	c.nats.define(fs, "with --queue: an existing NATS server or cluster instead of the embedded one")
 	c.queueFlags.define(fs)
 	secretFlag(fs, &c.secret)
+	c.ops.define(fs, "serve "+metricsPath+", "+healthzPath+" and "+readyzPath+" on this address instead of serve's own listener")
+	c.store.define(fs)
 }
 
 func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
@@ -97,29 +98,56 @@ func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := warnLogger(e)
+	e, o, err := c.ops.open(e)
+	if err != nil {
+		return err
+	}
+	if err := c.store.resolve(c.queue && c.workers > 0); err != nil {
+		return err
+	}
+	log := o.log
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
 	var sub gen.AppSubscriber
 	if c.queue {
-		edge, stop, err := c.startEdge(ctx, e, ss, log)
+		edge, stop, err := c.startEdge(ctx, e, ss, o, fail)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		sub = edge // the edge stores; the workers print
+		e = edge.readyWhenSet(ctx, e)
 	} else {
+		stop, err := c.sharedStore(ctx, e, o)
+		if err != nil {
+			return err
+		}
+		defer stop()
 		sub = c.delivery.wrap(e, &eventPrinter{w: e.Stdout}, log)
 	}
 	handler, err := webhook.NewHandler(ss, sub, &webhook.Options{
-		MaxBodyBytes: c.maxBody, Logger: log, MaxAge: c.maxAge, MaxSkew: c.maxSkew,
+		MaxBodyBytes: c.maxBody, Logger: log, MaxAge: c.maxAge, MaxSkew: c.maxSkew, OnDelivery: o.metrics.onDelivery,
 	})
 	if err != nil {
 		return cli.Exit(cli.ExitUsage, err)
 	}
+	stopOps, err := o.listen(e, c.ops.metricsAddr)
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
-	return c.serveUntilDone(ctx, e, c.server(handler, log), ln)
+	srv := c.server(handler, log)
+	if c.ops.metricsAddr == "" {
+		o.mount(srv.Handler.(*http.ServeMux))
+	}
+	if err := c.serveUntilDone(ctx, e, srv, ln); err != nil {
+		return err
+	}
+	return startupFailure(ctx)
 }
 
 // server is the HTTP server of handler, mounted at --path, with serve's
@@ -163,71 +191,4 @@ func (c *serve) serveUntilDone(ctx context.Context, e *cli.Env, srv *http.Server
 	}
 	e.Logf("stopped")
 	return nil
-}
-
-// startEdge connects to NATS (starting the embedded server without
-// --nats-url), starts --workers workers that verify events with secrets
-// and print them, and returns the publisher that stores events for them.
-// stop stops the workers, then NATS.
-func (c *serve) startEdge(ctx context.Context, e *cli.Env, secrets []string, log *slog.Logger) (edge gen.AppSubscriber, stop func(), err error) {
-	nc, closeNATS, err := c.connect(e)
-	if err != nil {
-		return nil, nil, err
-	}
-	var workers []*queue.Worker
-	stop = func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		for _, w := range workers {
-			w.Close(stopCtx)
-		}
-		closeNATS()
-	}
-	opts := c.queueFlags.options(log)
-	sub := c.delivery.forQueue(e, &eventPrinter{w: e.Stdout}, log, opts)
-	for range c.workers {
-		w, err := queue.NewWorker(ctx, nc, secrets, sub, opts)
-		if err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("worker: %w", err)
-		}
-		workers = append(workers, w)
-	}
-	pub, err := queue.NewPublisher(ctx, nc, opts)
-	if err != nil {
-		stop()
-		return nil, nil, err
-	}
-	return pub, stop, nil
-}
-
-// connect starts the embedded server when no --nats-url is given, and
-// connects. closeNATS undoes both.
-func (c *serve) connect(e *cli.Env) (nc *nats.Conn, closeNATS func(), err error) {
-	url := c.nats.url
-	var embedded *queue.Embedded
-	var auth []nats.Option
-	if url == "" {
-		embedded, err = queue.StartEmbedded(c.dataDir, &queue.EmbeddedOptions{Port: c.natsPort, SyncAlways: c.syncAlways})
-		if err != nil {
-			return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
-		}
-		url = embedded.URL()
-		auth = append(auth, embedded.Credentials().Option())
-		e.Logf("embedded NATS JetStream on %s, data and credentials (%s) in %s", url, queue.CredentialsFile, c.dataDir)
-		e.Logf("attach more workers on this machine with: mjhook worker --data-dir %s", c.dataDir)
-	}
-	nc, err = c.nats.connect(url, "mjhook serve", auth...)
-	if err != nil {
-		if embedded != nil {
-			embedded.Close()
-		}
-		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", redactNATSURL(url), err)
-	}
-	return nc, func() {
-		nc.Close()
-		if embedded != nil {
-			embedded.Close()
-		}
-	}, nil
 }

@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/mjhook/mjhook/pkg/queue"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 )
@@ -42,6 +45,8 @@ type worker struct {
 	queueFlags queueFlags
 	dataDir    string
 	secret     string
+	ops        opsFlags
+	store      storeFlag
 }
 
 func (c *worker) Flags(fs *flag.FlagSet) {
@@ -50,6 +55,8 @@ func (c *worker) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "the data directory of 'serve --queue' on this machine, where its embedded server's credentials are")
 	c.queueFlags.define(fs)
 	secretFlag(fs, &c.secret)
+	c.ops.define(fs, "serve "+metricsPath+", "+healthzPath+" and "+readyzPath+" on this address (default: none)")
+	c.store.define(fs)
 }
 
 func (c *worker) Run(ctx context.Context, e *cli.Env, args []string) error {
@@ -60,16 +67,25 @@ func (c *worker) Run(ctx context.Context, e *cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	e, o, err := c.ops.open(e)
+	if err != nil {
+		return err
+	}
+	if err := c.store.resolve(true); err != nil {
+		return err
+	}
+	stopOps, err := o.listen(e, c.ops.metricsAddr)
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 	url, auth := natsTarget(c.nats.url, c.dataDir)
 	nc, err := c.nats.connect(url, "mjhook worker", auth...)
 	if err != nil {
 		return fmt.Errorf("connecting to NATS at %s: %w", redactNATSURL(url), err)
 	}
 	defer nc.Close()
-	log := warnLogger(e)
-	opts := c.queueFlags.options(log)
-	sub := c.delivery.forQueue(e, &eventPrinter{w: e.Stdout}, log, opts)
-	w, err := queue.NewWorker(ctx, nc, ss, sub, opts)
+	w, err := c.start(ctx, e, o, nc, ss)
 	if err != nil {
 		if ctx.Err() != nil {
 			e.Logf("stopped while starting")
@@ -84,4 +100,29 @@ func (c *worker) Run(ctx context.Context, e *cli.Env, args []string) error {
 	w.Close(stopCtx)
 	e.Logf("stopped")
 	return nil
+}
+
+// start sets the worker up, waiting for JetStream until
+// --startup-timeout (/readyz answers 503 meanwhile), and starts it.
+func (c *worker) start(ctx context.Context, e *cli.Env, o *ops, nc *nats.Conn, secrets []string) (*queue.Worker, error) {
+	opts := c.queueFlags.options(o.log)
+	opts.SetupTimeout = c.ops.startupTimeout
+	opts.OnHandle = o.metrics.onHandle
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	setupCtx, cancel := context.WithTimeout(ctx, c.ops.startupTimeout)
+	defer cancel()
+	if opts.Dedupe, err = c.store.forWorkers(setupCtx, js, c.delivery, opts); err != nil {
+		return nil, err
+	}
+	sub := c.delivery.forQueue(e, &eventPrinter{w: e.Stdout}, o.log, opts)
+	w, err := queue.NewWorker(ctx, nc, secrets, sub, opts)
+	if err != nil {
+		return nil, err
+	}
+	o.ready.set(w.Ready)
+	o.metrics.watchPending(js, opts)
+	return w, nil
 }
