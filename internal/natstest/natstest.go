@@ -76,20 +76,16 @@ func StartCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
 	c := &Cluster{tb: tb}
 	dir := tb.TempDir()
-	clusterPorts := make([]int, n)
-	for i := range n {
-		clusterPorts[i] = FreePort(tb)
-	}
 	for i := range n {
 		name := fmt.Sprintf("n%d", i+1)
 		nd := &node{opts: &server.Options{
 			ServerName: name,
 			Host:       "127.0.0.1",
-			Port:       FreePort(tb),
+			Port:       -1, // the links know the ports each start picks
 			JetStream:  true,
 			StoreDir:   filepath.Join(dir, name),
 			Cluster: server.ClusterOpts{
-				Name: "mjhook", Host: "127.0.0.1", Port: clusterPorts[i],
+				Name: "mjhook", Host: "127.0.0.1", Port: -1,
 				// Nodes and clients reach each other through the links
 				// only: no gossiped URLs, no implicit routes.
 				NoAdvertise: true,
@@ -98,19 +94,21 @@ func StartCluster(tb testing.TB, n int) *Cluster {
 			NoSigs: true,
 			NoLog:  true,
 		}}
-		nd.client = newLink(tb, fmt.Sprintf("127.0.0.1:%d", nd.opts.Port))
+		nd.client = newLink(tb, "")
+		c.nodes = append(c.nodes, nd)
+	}
+	for i, nd := range c.nodes {
 		var routes []string
 		for j := range n {
 			if j == i {
 				nd.routes = append(nd.routes, nil)
 				continue
 			}
-			l := newLink(tb, fmt.Sprintf("127.0.0.1:%d", clusterPorts[j]))
+			l := newLink(tb, "")
 			nd.routes = append(nd.routes, l)
 			routes = append(routes, "nats://"+l.addr())
 		}
 		nd.opts.Routes = server.RoutesFromStr(strings.Join(routes, ","))
-		c.nodes = append(c.nodes, nd)
 	}
 	tb.Cleanup(func() {
 		for i := range c.nodes {
@@ -173,8 +171,8 @@ func (c *Cluster) Kill(i int) {
 	}
 }
 
-// Restart starts node i again, on its ports and storage, waits until it
-// accepts clients, and connects it.
+// Restart starts node i again, on its storage and free ports, waits until
+// it accepts clients, and connects it: its links lead to its new ports.
 func (c *Cluster) Restart(i int) {
 	c.tb.Helper()
 	opts := *c.nodes[i].opts
@@ -185,6 +183,12 @@ func (c *Cluster) Restart(i int) {
 	c.mu.Lock()
 	c.nodes[i].srv = s
 	c.mu.Unlock()
+	c.nodes[i].client.retarget(s.Addr().String())
+	for j, n := range c.nodes {
+		if j != i {
+			n.routes[i].retarget(s.ClusterAddr().String())
+		}
+	}
 	for _, l := range c.links(i) {
 		l.set(linkUp)
 	}
@@ -278,12 +282,12 @@ const (
 // link is a TCP proxy to a port.
 type link struct {
 	ln      net.Listener
-	target  string
 	dropped atomic.Int64
 
-	mu    sync.Mutex
-	state int
-	conns map[net.Conn]struct{}
+	mu     sync.Mutex
+	target string // host:port; "" while the server has not started
+	state  int
+	conns  map[net.Conn]struct{}
 }
 
 func newLink(tb testing.TB, target string) *link {
@@ -307,9 +311,19 @@ func (l *link) serve() {
 	}
 }
 
+// retarget makes the link lead to target from now on.
+func (l *link) retarget(target string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.target = target
+}
+
 // pipe joins c to the target while the link is not down.
 func (l *link) pipe(c net.Conn) {
-	t, err := net.DialTimeout("tcp", l.target, time.Second)
+	l.mu.Lock()
+	target := l.target
+	l.mu.Unlock()
+	t, err := net.DialTimeout("tcp", target, time.Second)
 	if err != nil {
 		c.Close()
 		return
