@@ -33,6 +33,19 @@ func Start(tb testing.TB) *server.Server {
 	return s
 }
 
+// StartWithoutJetStream starts a server on a free loopback port whose
+// JetStream the test enables later (Server.EnableJetStream), and shuts it
+// down at the end of the test.
+func StartWithoutJetStream(tb testing.TB) *server.Server {
+	tb.Helper()
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
+	require.NoError(tb, err)
+	go s.Start()
+	require.True(tb, s.ReadyForConnections(10*time.Second), "server started")
+	tb.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	return s
+}
+
 // Connect connects to url, closing the connection at the end of the test.
 func Connect(tb testing.TB, url string, opts ...nats.Option) *nats.Conn {
 	tb.Helper()

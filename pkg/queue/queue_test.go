@@ -177,6 +177,18 @@ func sumPending(t *testing.T, js jetstream.JetStream, opts *queue.Options) uint6
 	return n
 }
 
+// storedIn returns how many messages stream holds.
+func storedIn(t *testing.T, nc *nats.Conn, stream string) uint64 {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	s, err := js.Stream(t.Context(), stream)
+	require.NoError(t, err)
+	info, err := s.Info(t.Context())
+	require.NoError(t, err)
+	return info.State.Msgs
+}
+
 // handlings records what Options.OnHandle reports.
 type handlings struct {
 	mu  sync.Mutex
@@ -483,13 +495,7 @@ func TestDuplicatePublishStoredOnce(t *testing.T) {
 	marker := webhooktest.Cancelled(webhooktest.NewJobID())
 	require.Equal(t, 204, post(t, e1.URL, marker))
 
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	stream, err := js.Stream(t.Context(), queue.DefaultStream)
-	require.NoError(t, err)
-	info, err := stream.Info(t.Context())
-	require.NoError(t, err)
-	assert.EqualValues(t, 2, info.State.Msgs, "stored once, without a worker's help")
+	assert.EqualValues(t, 2, storedIn(t, nc, queue.DefaultStream), "stored once, without a worker's help")
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, pubs, 4)
@@ -566,13 +572,7 @@ func TestUnavailableIsRetriedNotDeadLettered(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("not delivered")
 	}
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	dlq, err := js.Stream(t.Context(), queue.DefaultDeadLetterStream)
-	require.NoError(t, err)
-	info, err := dlq.Info(t.Context())
-	require.NoError(t, err)
-	assert.Zero(t, info.State.Msgs)
+	assert.Zero(t, storedIn(t, nc, queue.DefaultDeadLetterStream))
 }
 
 // TestEdgeAnswers503WhenJetStreamIsDown: a publish that fails or times out

@@ -36,23 +36,12 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
-// startWithoutJetStream starts a server whose JetStream is enabled later.
-func startWithoutJetStream(t *testing.T) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
-	require.NoError(t, err)
-	go s.Start()
-	require.True(t, s.ReadyForConnections(10*time.Second))
-	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	return s
-}
-
 // TestSetupWaitsForJetStream (issue 14): an edge and a worker started
 // before JetStream is available wait for it, logging their progress,
 // instead of failing; they start once it is.
 func TestSetupWaitsForJetStream(t *testing.T) {
 	t.Parallel()
-	s := startWithoutJetStream(t)
+	s := natstest.StartWithoutJetStream(t)
 	var logs logBuffer
 	opts := &queue.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Partitions: 2}
 	nc := natstest.Connect(t, s.ClientURL())
@@ -100,7 +89,7 @@ func TestSetupWaitsForJetStream(t *testing.T) {
 // ErrSetup once Options.SetupTimeout has passed.
 func TestSetupGivesUpAtTheDeadline(t *testing.T) {
 	t.Parallel()
-	s := startWithoutJetStream(t)
+	s := natstest.StartWithoutJetStream(t)
 	nc := natstest.Connect(t, s.ClientURL(), nats.MaxReconnects(0))
 	start := time.Now()
 	_, err := queue.NewPublisher(t.Context(), nc, &queue.Options{Logger: quiet, SetupTimeout: time.Second})

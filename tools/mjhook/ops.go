@@ -50,6 +50,21 @@ type ops struct {
 	ready   readiness
 }
 
+// prepare makes the checks serve and worker begin with: no positional
+// argument, the secrets of --secret or MJHOOK_SECRET, and the flags of
+// open, whose Env and ops it returns.
+func (f *opsFlags) prepare(e *cli.Env, args []string, secret string) ([]string, *cli.Env, *ops, error) {
+	if err := cli.NoArgs(args); err != nil {
+		return nil, nil, nil, err
+	}
+	ss, err := secrets(e, secret)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e, o, err := f.open(e)
+	return ss, e, o, err
+}
+
 // open validates the flags and returns the run's ops, and its Env: with
 // --log-format json, the command's status lines go out as JSON records
 // too.

@@ -107,25 +107,13 @@ func TestServeMetricsAndProbes(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status, body)
 }
 
-// startWithoutJetStream starts a NATS server whose JetStream the test
-// enables later.
-func startWithoutJetStream(t *testing.T) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
-	require.NoError(t, err)
-	go s.Start()
-	require.True(t, s.ReadyForConnections(10*time.Second))
-	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	return s
-}
-
 // TestServeQueueWaitsForJetStream (issue 14): serve --queue started before
 // JetStream is available listens at once, answers 503 with Retry-After and
 // /readyz 503 while it waits, logs that it waits, and becomes ready, then
 // delivers, once JetStream is there; it does not exit.
 func TestServeQueueWaitsForJetStream(t *testing.T) {
 	t.Parallel()
-	s := startWithoutJetStream(t)
+	s := natstest.StartWithoutJetStream(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", natstest.FreePort(t))
 	b := runBackground(t, nil, "serve", "--queue", "--nats-url", s.ClientURL(), "--addr", addr, "--partitions", "2")
 	base := "http://" + addr
@@ -153,7 +141,7 @@ func TestServeQueueWaitsForJetStream(t *testing.T) {
 // stops once --startup-timeout has passed, with the reason.
 func TestServeGivesUpAtTheStartupTimeout(t *testing.T) {
 	t.Parallel()
-	s := startWithoutJetStream(t)
+	s := natstest.StartWithoutJetStream(t)
 	r := runCLI(t, "", nil, "serve", "--queue", "--nats-url", s.ClientURL(), "--addr", "127.0.0.1:0", "--startup-timeout", "1s")
 	assert.Equal(t, cli.ExitFail, r.Code)
 	assert.Contains(t, r.Stderr, "JetStream setup did not complete")

@@ -91,14 +91,7 @@ func (c *serve) Flags(fs *flag.FlagSet) {
 }
 
 func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
-	if err := cli.NoArgs(args); err != nil {
-		return err
-	}
-	ss, err := secrets(e, c.secret)
-	if err != nil {
-		return err
-	}
-	e, o, err := c.ops.open(e)
+	ss, e, o, err := c.ops.prepare(e, args, c.secret)
 	if err != nil {
 		return err
 	}

@@ -60,14 +60,7 @@ func (c *worker) Flags(fs *flag.FlagSet) {
 }
 
 func (c *worker) Run(ctx context.Context, e *cli.Env, args []string) error {
-	if err := cli.NoArgs(args); err != nil {
-		return err
-	}
-	ss, err := secrets(e, c.secret)
-	if err != nil {
-		return err
-	}
-	e, o, err := c.ops.open(e)
+	ss, e, o, err := c.ops.prepare(e, args, c.secret)
 	if err != nil {
 		return err
 	}
