@@ -26,17 +26,24 @@ deliveries in flight finish, and exits 0.
 
 By default a retried event that was already delivered is acknowledged but not
 printed again (deduplication by job_id, event, status and progress, in
-memory). --job-state also drops stale events: a job's events after its
+memory, or with --dedupe-store nats in a JetStream key-value bucket shared by
+every replica). --job-state also drops stale events: a job's events after its
 terminal event, or with lower progress than already seen. Duplicates and
 drops are reported on standard error.
 
 With --queue, serve is an edge: each verified, validated event is stored in
-NATS JetStream before it is answered 2xx (503 when JetStream cannot take it),
-and --workers N workers in this process handle the stored events and print
-them. Without --nats-url it starts an embedded NATS server with JetStream,
-file storage in --data-dir, listening on loopback, and logs its URL for
-'mjhook worker --nats-url'. In queue mode JetStream's duplicate window
-deduplicates at the edge; --dedupe and --job-state apply to the workers.`,
+NATS JetStream, as signed, before it is answered 2xx (503 with Retry-After
+when JetStream cannot take it), and --workers N workers in this process
+verify the stored events again and print them. Without --nats-url it starts
+an embedded NATS server with JetStream, file storage in --data-dir,
+listening on loopback and requiring the user and password it keeps there,
+where 'mjhook worker' on this machine finds them. Until JetStream is set up
+(up to --startup-timeout) it answers 503 and /readyz says it is starting. In
+queue mode JetStream's duplicate window deduplicates at the edge; --dedupe
+and --job-state apply to the workers, which share a key-value bucket.
+
+It serves Prometheus metrics at /metrics, /healthz and /readyz, on its
+listener or on --metrics-addr.`,
 	New: func() cli.Runner { return &serve{} },
 }
 
