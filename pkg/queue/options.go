@@ -39,10 +39,10 @@ type Options struct {
 	Partitions int    // DefaultPartitions; do not change it while events are pending
 	Replicas   int    // of the streams, consumers and dedupe bucket, for a cluster; 1
 
-	// DuplicateWindow is the dedupe window: how long JetStream drops a
-	// re-published event (by its Nats-Msg-Id, see webhook.EventKey), and
-	// how long the workers' dedupe store remembers a delivered one.
-	// DefaultDuplicateWindow.
+	// DuplicateWindow is how long JetStream drops a re-published event
+	// (by its Nats-Msg-Id, see webhook.EventKey); DefaultDuplicateWindow.
+	// The workers' dedupe store remembers delivered events longer, for
+	// its own TTL.
 	DuplicateWindow time.Duration
 
 	DeadLetterStream  string // DefaultDeadLetterStream
@@ -79,7 +79,8 @@ type Options struct {
 	Validator *webhook.Validator
 	// Dedupe is the store a Worker deduplicates deliveries with, shared
 	// by all workers. Nil means a natskv.Store on the same JetStream, in
-	// bucket DefaultDedupeBucket, remembering events for DuplicateWindow.
+	// bucket DefaultDedupeBucket, with natskv's defaults (events
+	// remembered dedupe.DefaultTTL, 24 h).
 	Dedupe dedupe.Store
 	// NoDedupe turns the Worker's deduplication off: an event whose
 	// acknowledgement was lost reaches the subscriber again.

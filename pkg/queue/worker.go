@@ -105,9 +105,7 @@ func NewWorker(ctx context.Context, nc *nats.Conn, secrets []string, sub gen.App
 	}
 	if !o.NoDedupe {
 		if o.Dedupe == nil {
-			o.Dedupe, err = natskv.New(setupCtx, js, &natskv.Options{
-				Bucket: DefaultDedupeBucket, TTL: o.DuplicateWindow, Replicas: o.Replicas, Logger: o.Logger,
-			})
+			o.Dedupe, err = natskv.New(setupCtx, js, &natskv.Options{Bucket: DefaultDedupeBucket, Replicas: o.Replicas, Logger: o.Logger})
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 			}

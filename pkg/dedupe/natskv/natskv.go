@@ -74,7 +74,8 @@ const (
 // defaults.
 type Options struct {
 	// Bucket is the key-value bucket; DefaultBucket. Every process that
-	// deduplicates together names the same one.
+	// deduplicates together names the same one, with the same TTL, Lease
+	// and Replicas: New updates the bucket to its own.
 	Bucket string
 	// TTL is how long a delivered event is remembered: the dedupe window.
 	// It should exceed the sender's retry horizon. Zero means
