@@ -35,7 +35,9 @@ import (
 )
 
 // A Store remembers the keys of handled events. Implementations must be
-// safe for concurrent use; NewMemoryStore is the default.
+// safe for concurrent use; NewMemoryStore is the default, and package
+// natskv shares one store between processes through a NATS JetStream
+// key-value bucket.
 type Store interface {
 	// Acquire claims key for one delivery. It returns true when the caller
 	// must deliver the event and then call exactly one of Complete or

@@ -28,8 +28,8 @@ type MemoryOptions struct {
 
 // MemoryStore is a Store in this process's memory, bounded in keys and in
 // time: its memory stays flat under an endless stream of distinct events.
-// Keys are forgotten when the process exits; use a shared Store when
-// several receivers serve one URL.
+// Keys are forgotten when the process exits; use a shared Store (package
+// natskv) when several receivers serve one URL.
 type MemoryStore struct {
 	maxKeys int
 	ttl     time.Duration

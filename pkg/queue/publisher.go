@@ -3,59 +3,92 @@ package queue
 import (
 	"context"
 	"fmt"
+	"time"
 
-	"github.com/lerenn/asyncapi-codegen/pkg/extensions/brokers/natsjetstream"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/internal/backoff"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
-// Publisher is the edge: a gen.AppSubscriber that stores each event in the
-// work stream through the generated UserController.
+// Publisher is the edge: a gen.AppSubscriber, mounted behind a
+// webhook.Handler, that stores each verified, validated event in the work
+// stream as it arrived: the raw body and its X-Midjourney-Signature.
 type Publisher struct {
-	user *gen.UserController
-	cfg  Config
+	nc *nats.Conn
+	js jetstream.JetStream
+	o  Options
 }
 
 var _ gen.AppSubscriber = (*Publisher)(nil)
 
-// NewPublisher sets up the streams (see Setup) and returns an edge
+// publishRetry is the backoff between publish attempts.
+var publishRetry = backoff.Policy{Base: 50 * time.Millisecond, Max: time.Second}
+
+// NewPublisher sets up the streams and consumers (see Setup, which waits
+// for JetStream up to Options.SetupTimeout) and returns an edge
 // publishing on nc, which it does not close.
-func NewPublisher(ctx context.Context, nc *nats.Conn, cfg Config) (*Publisher, error) {
-	cfg = cfg.withDefaults()
+func NewPublisher(ctx context.Context, nc *nats.Conn, opts *Options) (*Publisher, error) {
+	o := fill(opts)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, err
 	}
-	if err := Setup(ctx, js, cfg); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
+	defer cancel()
+	if err := setup(ctx, js, &o); err != nil {
 		return nil, err
 	}
-	ctrl, err := natsjetstream.NewController(nc.ConnectedUrl(), natsjetstream.WithConnection(nc), natsjetstream.WithStream(cfg.Stream))
-	if err != nil {
-		return nil, err
-	}
-	user, err := gen.NewUserController(&broker{Controller: ctrl, js: js, cfg: cfg}, gen.WithMiddlewares(setMsgID))
-	if err != nil {
-		return nil, err
-	}
-	return &Publisher{user: user, cfg: cfg}, nil
+	return &Publisher{nc: nc, js: js, o: o}, nil
 }
 
-// ReceiveJobStatusEvent publishes msg on its job's partition and returns
-// once JetStream acknowledged the write (a duplicate within the window is
-// acknowledged without being stored again). A failure or a timeout wraps
-// webhook.ErrUnavailable: the Handler answers 503 and the sender retries.
+// ReceiveJobStatusEvent stores the event being delivered (its
+// webhook.RawBody and webhook.Signature) on its job's partition, with its
+// identity (webhook.EventKey) as Nats-Msg-Id, and returns once JetStream
+// confirmed the write; a duplicate within the window is confirmed without
+// being stored again. It retries for up to Options.PublishTimeout; then
+// its error wraps webhook.ErrUnavailable, which the Handler answers 503
+// with Retry-After, and the sender retries.
 func (p *Publisher) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMessage) error {
-	ctx = context.WithValue(ctx, routeKey{}, route{
-		partition: Partition(msg.Payload.GetJobID(), p.cfg.Partitions),
-		msgID:     webhook.EventKey(&msg.Payload),
-	})
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.PublishTimeout)
-	defer cancel()
-	if err := p.user.PublishReceiveJobStatusEvent(ctx, msg); err != nil {
-		return fmt.Errorf("%w: storing the event in JetStream: %w", webhook.ErrUnavailable, err)
+	body := webhook.RawBody(ctx)
+	if body == nil {
+		return ErrNoRawBody
 	}
-	return nil
+	pub := Publication{Message: &msg, Partition: Partition(msg.Payload.GetJobID(), p.o.Partitions)}
+	m := nats.NewMsg(p.o.PartitionSubject(pub.Partition))
+	m.Data = body
+	m.Header.Set(webhook.SignatureHeader, webhook.Signature(ctx))
+	id := webhook.EventKey(&msg.Payload)
+
+	start := time.Now()
+	budget, cancel := context.WithTimeout(ctx, p.o.PublishTimeout)
+	defer cancel()
+	pub.Err = backoff.Retry(budget, publishRetry, func(ctx context.Context) error {
+		pub.Attempts++
+		ctx, cancel := context.WithTimeout(ctx, attemptTimeout(p.o.PublishTimeout))
+		defer cancel()
+		ack, err := p.js.PublishMsg(ctx, m, jetstream.WithMsgID(id), jetstream.WithExpectStream(p.o.Stream))
+		if err == nil {
+			pub.Duplicate = ack.Duplicate
+		}
+		return err
+	}, nil)
+	pub.Duration = time.Since(start)
+	if pub.Err != nil {
+		pub.Err = fmt.Errorf("%w: storing the event in JetStream: %w", webhook.ErrUnavailable, pub.Err)
+	}
+	if p.o.OnPublish != nil {
+		p.o.OnPublish(ctx, &pub)
+	}
+	return pub.Err
 }
+
+// attemptTimeout bounds one request within a budget: a request lost with
+// a failed leader must not use the whole budget.
+func attemptTimeout(budget time.Duration) time.Duration { return max(budget/3, 500*time.Millisecond) }
+
+// Ready reports whether the edge can store events now: nil, or an error
+// wrapping ErrNotReady.
+func (p *Publisher) Ready(ctx context.Context) error { return ready(ctx, p.nc, p.js, &p.o) }

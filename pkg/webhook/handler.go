@@ -166,7 +166,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.Err = h.receive(w, r, &d, &msg)
 	decoded := d.Err == nil
 	if decoded {
-		ctx := NewDeliveryContext(r.Context(), d.Body)
+		ctx := context.WithValue(r.Context(), deliveryKey{}, &deliveryValues{body: d.Body, signature: r.Header.Get(SignatureHeader)})
 		var start time.Time
 		if hooked {
 			start = time.Now()
@@ -339,8 +339,9 @@ type deliveryKey struct{}
 
 // deliveryValues are what a delivery's context carries.
 type deliveryValues struct {
-	body    []byte
-	outcome string // set by the subscriber's goroutine, read after it returned
+	body      []byte
+	signature string // the X-Midjourney-Signature header; "" outside a Handler
+	outcome   string // set by the subscriber's goroutine, read after it returned
 }
 
 // NewDeliveryContext returns a context for delivering the event of body
@@ -359,6 +360,18 @@ func RawBody(ctx context.Context) []byte {
 		return v.body
 	}
 	return nil
+}
+
+// Signature returns the X-Midjourney-Signature header that came with the
+// event a Handler is delivering with ctx, exactly as the sender sent it, or
+// "" outside a Handler's delivery. With RawBody it lets a subscriber pass
+// the event on with the sender's own proof: package queue's edge stores
+// both, and its workers verify the signature again before delivering.
+func Signature(ctx context.Context) string {
+	if v, ok := ctx.Value(deliveryKey{}).(*deliveryValues); ok {
+		return v.signature
+	}
+	return ""
 }
 
 // SetOutcome records what a subscriber wrapper did with a delivery it

@@ -344,18 +344,25 @@ func TestNewHandlerRefusesEmptySecrets(t *testing.T) {
 func TestRawBodyIsTheSignedBytes(t *testing.T) {
 	t.Parallel()
 	got := make(chan []byte, 1)
+	sig := make(chan string, 1)
 	sub := webhook.SubscriberFunc(func(ctx context.Context, _ gen.WebhookMessage) error {
 		got <- webhook.RawBody(ctx)
+		sig <- webhook.Signature(ctx)
 		return nil
 	})
 	srv, _ := serve(t, sub, nil)
 	body := fixtures.Payload("completed_describe") // indented, with non-ASCII text
+	req := webhooktest.NewSignedClientRequest(t, srv.URL, secret, body)
+	header := req.Header.Get(webhook.SignatureHeader)
 
-	status, _ := do(t, webhooktest.NewSignedClientRequest(t, srv.URL, secret, body))
+	status, _ := do(t, req)
 
 	require.Equal(t, http.StatusNoContent, status)
 	assert.Equal(t, body, <-got)
-	assert.Nil(t, webhook.RawBody(context.Background()))
+	assert.Equal(t, header, <-sig, "the header as the sender sent it")
+	assert.Nil(t, webhook.RawBody(t.Context()))
+	assert.Empty(t, webhook.Signature(t.Context()))
+	assert.Empty(t, webhook.Signature(webhook.NewDeliveryContext(t.Context(), body)))
 }
 
 func TestReplayWindow(t *testing.T) {

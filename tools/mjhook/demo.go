@@ -150,9 +150,10 @@ func (c *lineCounter) expect(n int) {
 func (c *lineCounter) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n += bytes.Count(p, []byte{'\n'})
+	n, err := c.w.Write(p) // before reached closes: what waits for it writes next
+	c.n += bytes.Count(p[:n], []byte{'\n'})
 	c.check()
-	return c.w.Write(p)
+	return n, err
 }
 
 // check closes reached when the count is reached; c.mu is held.

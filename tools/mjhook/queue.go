@@ -27,9 +27,10 @@ func (f *natsFlags) define(fs *flag.FlagSet, urlHelp string) {
 	fs.StringVar(&f.tlsKey, "nats-tls-key", "", "client key for NATS (mutual TLS)")
 }
 
-// connect opens a NATS connection that keeps reconnecting.
-func (f natsFlags) connect(url, name string) (*nats.Conn, error) {
-	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(500 * time.Millisecond)}
+// connect opens a NATS connection that keeps reconnecting, with extra
+// options (the embedded server's credentials).
+func (f natsFlags) connect(url, name string, extra ...nats.Option) (*nats.Conn, error) {
+	opts := append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(500 * time.Millisecond)}, extra...)
 	if f.creds != "" {
 		opts = append(opts, nats.UserCredentials(f.creds))
 	}
@@ -60,8 +61,8 @@ func (q *queueFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&q.duplicateWindow, "duplicate-window", queue.DefaultDuplicateWindow, "how long JetStream drops a re-published event")
 }
 
-func (q queueFlags) config(log *slog.Logger) queue.Config {
-	return queue.Config{Partitions: q.partitions, Replicas: q.replicas, MaxDeliveries: q.maxDeliveries,
+func (q queueFlags) options(log *slog.Logger) *queue.Options {
+	return &queue.Options{Partitions: q.partitions, Replicas: q.replicas, MaxDeliveries: q.maxDeliveries,
 		RetryDelay: q.retryDelay, AckWait: q.ackWait, DuplicateWindow: q.duplicateWindow, Logger: log}
 }
 

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"fmt"
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/pkg/queue"
+	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/cli/clitest"
@@ -23,15 +22,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// freePort returns a loopback port nobody listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // eventsByJob parses JSON lines into each job's event identities, in order.
 func eventsByJob(t *testing.T, out string) (map[string][]string, int) {
@@ -77,11 +67,12 @@ func TestServeQueueEndToEnd(t *testing.T) {
 }
 
 // TestWorkerCommandAttachesToServe: serve --queue --workers 0 only stores;
-// a separate `mjhook worker` attached to its NATS URL prints the events.
+// a separate `mjhook worker` on the same machine finds its embedded server
+// and credentials in the data directory, and prints the events.
 func TestWorkerCommandAttachesToServe(t *testing.T) {
 	t.Parallel()
-	port := freePort(t)
-	url, edgeOut, _ := startServe(t, "--queue", "--data-dir", t.TempDir(), "--nats-port", strconv.Itoa(port), "--workers", "0")
+	dir := t.TempDir()
+	url, edgeOut, _ := startServe(t, "--queue", "--data-dir", dir, "--nats-port", "-1", "--workers", "0")
 	for _, ev := range []string{"progress", "completed"} {
 		r := runCLI(t, "", nil, "send", "--url", url, "--event", ev, "--job-id", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
 		require.Equal(t, cli.ExitOK, r.Code, r.Stdout+r.Stderr)
@@ -91,8 +82,7 @@ func TestWorkerCommandAttachesToServe(t *testing.T) {
 	out, errOut := &clitest.SyncBuffer{}, &clitest.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- program.Run(ctx, clitest.Env("", out, errOut, nil),
-			[]string{"worker", "--nats-url", "nats://127.0.0.1:" + strconv.Itoa(port)})
+		done <- program.Run(ctx, clitest.Env("", out, errOut, nil), []string{"worker", "--data-dir", dir})
 	}()
 	require.Eventually(t, func() bool { return strings.Count(out.String(), "\n") == 2 }, 15*time.Second, 20*time.Millisecond)
 	cancel()
@@ -124,7 +114,8 @@ func TestWorkerDedupeAndJobState(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv, err := queue.StartEmbedded(queue.EmbeddedOptions{DataDir: t.TempDir(), Port: -1})
+			dir := t.TempDir()
+			srv, err := queue.StartEmbedded(dir, &queue.EmbeddedOptions{Port: -1})
 			require.NoError(t, err)
 			t.Cleanup(srv.Close)
 
@@ -132,21 +123,25 @@ func TestWorkerDedupeAndJobState(t *testing.T) {
 			out, errOut := &clitest.SyncBuffer{}, &clitest.SyncBuffer{}
 			done := make(chan int, 1)
 			go func() {
-				done <- program.Run(ctx, clitest.Env("", out, errOut, nil), append([]string{"worker", "--nats-url", srv.URL()}, tt.args...))
+				done <- program.Run(ctx, clitest.Env("", out, errOut, nil), append([]string{"worker", "--data-dir", dir}, tt.args...))
 			}()
 			require.Eventually(t, func() bool { return strings.Contains(errOut.String(), "handling events") }, 15*time.Second, 10*time.Millisecond)
 
-			nc, err := nats.Connect(srv.URL())
+			nc, err := srv.Connect()
 			require.NoError(t, err)
 			defer nc.Close()
 			js, err := jetstream.New(nc)
 			require.NoError(t, err)
 			id := webhooktest.NewJobID()
-			subject := queue.Config{Subject: queue.DefaultSubject}.PartitionSubject(queue.Partition(id, queue.DefaultPartitions))
+			subject := (*queue.Options)(nil).PartitionSubject(queue.Partition(id, queue.DefaultPartitions))
 			stale := webhooktest.Progress(id, 60)
 			stale.Status = gen.StatusInProgress
 			for _, p := range []gen.JobWebhookPayload{webhooktest.Progress(id, 50), webhooktest.Progress(id, 50), webhooktest.Cancelled(id), stale} {
-				_, err := js.Publish(ctx, subject, webhooktest.Marshal(t, p))
+				// Signed by the sender, stored as an edge stores it.
+				m := nats.NewMsg(subject)
+				m.Data = webhooktest.Marshal(t, p)
+				m.Header.Set(webhook.SignatureHeader, webhooktest.Sign(clitest.Secret, m.Data))
+				_, err := js.PublishMsg(ctx, m)
 				require.NoError(t, err)
 			}
 			// Each event is either printed or reported on stderr as a

@@ -8,13 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/mjhook/mjhook/gen"
-	"github.com/mjhook/mjhook/pkg/queue"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 )
@@ -30,17 +26,24 @@ deliveries in flight finish, and exits 0.
 
 By default a retried event that was already delivered is acknowledged but not
 printed again (deduplication by job_id, event, status and progress, in
-memory). --job-state also drops stale events: a job's events after its
+memory, or with --dedupe-store nats in a JetStream key-value bucket shared by
+every replica). --job-state also drops stale events: a job's events after its
 terminal event, or with lower progress than already seen. Duplicates and
 drops are reported on standard error.
 
 With --queue, serve is an edge: each verified, validated event is stored in
-NATS JetStream before it is answered 2xx (503 when JetStream cannot take it),
-and --workers N workers in this process handle the stored events and print
-them. Without --nats-url it starts an embedded NATS server with JetStream,
-file storage in --data-dir, listening on loopback, and logs its URL for
-'mjhook worker --nats-url'. In queue mode JetStream's duplicate window
-deduplicates at the edge; --dedupe and --job-state apply to the workers.
+NATS JetStream, as signed, before it is answered 2xx (503 with Retry-After
+when JetStream cannot take it), and --workers N workers in this process
+verify the stored events again and print them. Without --nats-url it starts
+an embedded NATS server with JetStream, file storage in --data-dir,
+listening on loopback and requiring the user and password it keeps there,
+where 'mjhook worker' on this machine finds them. Until JetStream is set up
+(up to --startup-timeout) it answers 503 and /readyz says it is starting. In
+queue mode JetStream's duplicate window deduplicates at the edge; --dedupe
+and --job-state apply to the workers, which share a key-value bucket.
+
+It serves Prometheus metrics at /metrics, /healthz and /readyz, on its
+listener or on --metrics-addr.
 
 --ui serves the web inspector (package inspect) and prints its URL: the
 deliveries, live, with their verdicts, each job's timeline, replay and
@@ -73,6 +76,8 @@ type serve struct {
 	nats                          natsFlags
 	queueFlags                    queueFlags
 	ui                            uiFlags
+	ops                           opsFlags
+	store                         storeFlag
 }
 
 func (c *serve) Flags(fs *flag.FlagSet) {
@@ -94,49 +99,87 @@ func (c *serve) Flags(fs *flag.FlagSet) {
 	c.nats.define(fs, "with --queue: an existing NATS server or cluster instead of the embedded one")
 	c.queueFlags.define(fs)
 	secretFlag(fs, &c.secret)
+	c.ops.define(fs, "serve "+metricsPath+", "+healthzPath+" and "+readyzPath+" on this address instead of serve's own listener")
+	c.store.define(fs)
 	c.ui.define(fs)
 }
 
 func (c *serve) Run(ctx context.Context, e *cli.Env, args []string) error {
-	if err := cli.NoArgs(args); err != nil {
-		return err
-	}
-	ss, err := secrets(e, c.secret)
+	ss, e, o, err := c.ops.prepare(e, args, c.secret)
 	if err != nil {
 		return err
 	}
-	log := warnLogger(e)
-	sub := c.delivery.wrap(e, &eventPrinter{w: e.Stdout}, log)
+	if err := c.store.resolve(c.queue && c.workers > 0); err != nil {
+		return err
+	}
+	log := o.log
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	var sub gen.AppSubscriber
 	if c.queue {
-		edge, stop, err := c.startEdge(ctx, e, sub, log)
+		edge, stop, err := c.startEdge(ctx, e, ss, o, fail)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		sub = edge // the edge stores; the workers print
+		e = edge.readyWhenSet(ctx, e)
+	} else {
+		stop, err := c.sharedStore(ctx, e, o)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		sub = c.delivery.wrap(e, &eventPrinter{w: e.Stdout}, log)
 	}
 	onDelivery, err := c.ui.hook(ss, log)
 	if err != nil {
 		return err
 	}
 	handler, err := webhook.NewHandler(ss, sub, &webhook.Options{
-		MaxBodyBytes: c.maxBody, Logger: log, MaxAge: c.maxAge, MaxSkew: c.maxSkew, OnDelivery: onDelivery,
+		MaxBodyBytes: c.maxBody, Logger: log, MaxAge: c.maxAge, MaxSkew: c.maxSkew,
+		OnDelivery: bothHooks(o.metrics.onDelivery, onDelivery),
 	})
 	if err != nil {
 		return cli.Exit(cli.ExitUsage, err)
 	}
+	stopOps, err := o.listen(e, c.ops.metricsAddr)
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
 	srv := c.server(handler, log)
+	if c.ops.metricsAddr == "" {
+		o.mount(srv.Handler.(*http.ServeMux))
+	}
 	stopUI, err := c.ui.start(e, srv, ln, handler)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	defer stopUI()
-	return c.serveUntilDone(ctx, e, srv, ln)
+	if err := c.serveUntilDone(ctx, e, srv, ln); err != nil {
+		return err
+	}
+	return startupFailure(ctx)
+}
+
+// bothHooks calls a, then b, each when set.
+func bothHooks(a, b func(context.Context, *webhook.Delivery)) func(context.Context, *webhook.Delivery) {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(ctx context.Context, d *webhook.Delivery) {
+		a(ctx, d)
+		b(ctx, d)
+	}
 }
 
 // server is the HTTP server of handler, mounted at --path, with serve's
@@ -180,71 +223,4 @@ func (c *serve) serveUntilDone(ctx context.Context, e *cli.Env, srv *http.Server
 	}
 	e.Logf("stopped")
 	return nil
-}
-
-// startEdge connects to NATS (starting the embedded server without
-// --nats-url), starts --workers workers delivering to sub, and returns
-// the publisher that stores events for them. stop stops the workers, then
-// NATS.
-func (c *serve) startEdge(ctx context.Context, e *cli.Env, sub gen.AppSubscriber, log *slog.Logger) (edge gen.AppSubscriber, stop func(), err error) {
-	nc, closeNATS, err := c.connect(e)
-	if err != nil {
-		return nil, nil, err
-	}
-	var workers []*queue.Worker
-	stop = func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		for _, w := range workers {
-			w.Close(stopCtx)
-		}
-		closeNATS()
-	}
-	cfg := c.queueFlags.config(log)
-	for range c.workers {
-		w, err := queue.NewWorker(ctx, nc, sub, cfg)
-		if err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("worker: %w", err)
-		}
-		workers = append(workers, w)
-	}
-	pub, err := queue.NewPublisher(ctx, nc, cfg)
-	if err != nil {
-		stop()
-		return nil, nil, err
-	}
-	return pub, stop, nil
-}
-
-// connect starts the embedded server when no --nats-url is given, and
-// connects. closeNATS undoes both.
-func (c *serve) connect(e *cli.Env) (nc *nats.Conn, closeNATS func(), err error) {
-	url := c.nats.url
-	var embedded *queue.Embedded
-	if url == "" {
-		if err := os.MkdirAll(c.dataDir, 0o750); err != nil {
-			return nil, nil, err
-		}
-		embedded, err = queue.StartEmbedded(queue.EmbeddedOptions{DataDir: c.dataDir, Port: c.natsPort, SyncAlways: c.syncAlways})
-		if err != nil {
-			return nil, nil, fmt.Errorf("embedded NATS server: %w", err)
-		}
-		url = embedded.URL()
-		e.Logf("embedded NATS JetStream on %s, data in %s", url, c.dataDir)
-		e.Logf("attach more workers with: mjhook worker --nats-url %s", url)
-	}
-	nc, err = c.nats.connect(url, "mjhook serve")
-	if err != nil {
-		if embedded != nil {
-			embedded.Close()
-		}
-		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", url, err)
-	}
-	return nc, func() {
-		nc.Close()
-		if embedded != nil {
-			embedded.Close()
-		}
-	}, nil
 }

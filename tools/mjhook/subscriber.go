@@ -22,6 +22,7 @@ type deliveryFlags struct {
 	dedupeTTL  time.Duration
 	dedupeKeys int
 	jobState   bool
+	store      dedupe.Store // shared by processes (--dedupe-store nats); nil: in memory
 }
 
 func (d *deliveryFlags) define(fs *flag.FlagSet) {
@@ -40,7 +41,10 @@ func (d *deliveryFlags) wrap(e *cli.Env, sub gen.AppSubscriber, log *slog.Logger
 		}})
 	}
 	if d.dedupe {
-		store := dedupe.NewMemoryStore(&dedupe.MemoryOptions{MaxKeys: d.dedupeKeys, TTL: d.dedupeTTL})
+		store := d.store
+		if store == nil {
+			store = dedupe.NewMemoryStore(&dedupe.MemoryOptions{MaxKeys: d.dedupeKeys, TTL: d.dedupeTTL})
+		}
 		sub = dedupe.New(sub, &dedupe.Options{Store: store, OnDuplicate: func(_ context.Context, m gen.WebhookMessage) {
 			e.Logf("duplicate %s of job %s acknowledged, not delivered again", m.Payload.GetEvent(), m.Payload.GetJobID())
 		}})
