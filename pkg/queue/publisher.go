@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/internal/backoff"
@@ -61,6 +62,13 @@ func (p *Publisher) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMe
 	m.Data = body
 	m.Header.Set(webhook.SignatureHeader, webhook.Signature(ctx))
 	id := webhook.EventKey(&msg.Payload)
+	if webhook.IsReplay(ctx) {
+		// An operator's replay (webhook.WithReplay, as the inspector's)
+		// must be stored and delivered again: its own message ID, and a
+		// header that tells the workers' deduplication so.
+		id += ":replay:" + nuid.Next()
+		m.Header.Set(ReplayHeader, "1")
+	}
 
 	start := time.Now()
 	budget, cancel := context.WithTimeout(ctx, p.o.PublishTimeout)
@@ -76,6 +84,9 @@ func (p *Publisher) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMe
 		return err
 	}, nil)
 	pub.Duration = time.Since(start)
+	if pub.Duplicate {
+		webhook.SetOutcome(ctx, "duplicate") // stored before: the Handler's Delivery says so
+	}
 	if pub.Err != nil {
 		pub.Err = fmt.Errorf("%w: storing the event in JetStream: %w", webhook.ErrUnavailable, pub.Err)
 	}

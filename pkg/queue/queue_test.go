@@ -694,3 +694,38 @@ func TestLostAcknowledgementIsSentAgain(t *testing.T) {
 	assert.Equal(t, []string{identity(one)}, s.jobs[one.JobID], "delivered once")
 	assert.Equal(t, []string{identity(two)}, s.jobs[two.JobID])
 }
+
+// TestReplayThroughTheEdgeIsDeliveredAgain: an operator's replay
+// (webhook.WithReplay, as the inspector's) of an event already delivered
+// is stored and delivered again, past JetStream's and the workers'
+// deduplication; the sender's own retry of it is still a duplicate, and
+// the edge says so in its Delivery.
+func TestReplayThroughTheEdgeIsDeliveredAgain(t *testing.T) {
+	t.Parallel()
+	_, nc := startNATS(t, t.TempDir())
+	var h handlings
+	s := newSink()
+	worker(t, nc, s, &queue.Options{Logger: quiet, OnHandle: h.record})
+	pub, err := queue.NewPublisher(t.Context(), nc, &queue.Options{Logger: quiet})
+	require.NoError(t, err)
+	var outcomes []string
+	handler, err := webhook.NewHandler([]string{secret}, pub, &webhook.Options{Logger: quiet,
+		OnDelivery: func(_ context.Context, d *webhook.Delivery) { outcomes = append(outcomes, d.Outcome) }})
+	require.NoError(t, err)
+	body := webhooktest.Marshal(t, webhooktest.Completed(webhooktest.NewJobID(), 4))
+	send := func(ctx context.Context) {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, webhooktest.NewSignedRequest(t, secret, body).WithContext(ctx))
+		require.Equal(t, http.StatusNoContent, w.Code, w.Body.String())
+	}
+
+	send(t.Context())
+	require.Eventually(t, func() bool { return len(h.get()) == 1 }, 10*time.Second, 10*time.Millisecond)
+	send(webhook.WithReplay(t.Context()))
+	require.Eventually(t, func() bool { return len(h.get()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	send(t.Context())
+
+	assert.EqualValues(t, 2, s.count.Load(), "the replay was delivered again")
+	assert.Equal(t, []string{"delivered", "delivered", "duplicate"}, outcomes, "the edge's Delivery outcomes")
+	assert.Equal(t, queue.OutcomeDelivered, h.get()[1].Outcome)
+}

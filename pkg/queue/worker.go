@@ -37,6 +37,12 @@ const (
 	SequenceHeader = "Mjhook-Stream-Sequence"
 )
 
+// ReplayHeader marks an event an edge stored as an operator's replay
+// (webhook.WithReplay, as the inspector's "replay"): it has a message ID of
+// its own, so JetStream stores it again, and the workers deliver it with
+// the same mark, so that deduplication lets it through.
+const ReplayHeader = "Mjhook-Replay"
+
 // Pull settings of the lanes: a lane whose pull request was lost with a
 // consumer leader notices the missing heartbeats within two seconds and
 // pulls again, from the new leader.
@@ -236,8 +242,12 @@ func (w *Worker) handle(p int, m jetstream.Msg) {
 		return
 	}
 	h.Message = &msg
+	base := w.work
+	if m.Headers().Get(ReplayHeader) != "" {
+		base = webhook.WithReplay(base)
+	}
 	for {
-		ctx := webhook.NewDeliveryContext(w.work, body)
+		ctx := webhook.NewDeliveryContext(base, body)
 		subStart := time.Now()
 		err = w.call(ctx, msg)
 		h.Subscriber += time.Since(subStart)
