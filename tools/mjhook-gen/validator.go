@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lerenn/asyncapi-codegen/pkg/utils/template"
-
 	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
@@ -27,7 +25,7 @@ func renderValidators(pkg, head string, schemas map[string][]byte) ([]byte, []st
 	var body bytes.Buffer
 	var notes []string
 	for _, channel := range slices.Sorted(maps.Keys(schemas)) {
-		name := template.Namify(channel)
+		name := goName(channel)
 		varName := strings.ToLower(name[:1]) + name[1:] + "PayloadSchema"
 		compiled, err := jsonvalid.Compile(schemas[channel])
 		if errors.Is(err, jsonvalid.ErrUnsupported) {
