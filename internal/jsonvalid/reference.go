@@ -55,8 +55,8 @@ type reference struct{ schema *jsonschema.Schema }
 // validate reports, as Validate does, the violations of data, one JSON
 // value within the limits and without duplicate keys, and returns their
 // total.
-func (r *reference) validate(data []byte, limit int, report func(pointer, message string)) int {
-	value, err := decodeJSON(data)
+func (r *reference) validate(v *validator, report func(pointer, message string)) int {
+	value, err := decodeJSON(v.data)
 	if err != nil {
 		panic(err) // Validate checked the syntax
 	}
@@ -71,8 +71,8 @@ func (r *reference) validate(data []byte, limit int, report func(pointer, messag
 	} else {
 		found = []violation{{message: err.Error()}}
 	}
-	places := placesOf(data)
-	k := sink{limit: limit}
+	places := v.placesOf()
+	k := sink{limit: v.schema.limit}
 	for _, x := range found {
 		x.at = place(places, x.pointer)
 		if k.admits(x.at) {
@@ -143,17 +143,19 @@ func quotedNames(list string) []string {
 	return names
 }
 
-// placesOf returns the place (see violation.at) of every value in data,
-// one valid JSON value, by pointer.
-func placesOf(data []byte) map[string]int {
-	v := pool.Get().(*validator)
-	defer v.release()
-	v.reset(data, 0)
+// placesOf returns the place (see violation.at) of every value in v.data,
+// one valid JSON value, by pointer. Its work counts in v's.
+func (v *validator) placesOf() map[string]int {
+	w := pool.Get().(*validator)
+	defer w.release()
+	w.reset(v.data, 0)
 	places := map[string]int{}
-	v.positions = places
-	if err := v.run(nil); err != nil {
+	w.positions = places
+	if err := w.run(nil); err != nil {
 		panic(err) // Validate checked the syntax
 	}
+	v.steps += w.steps
+	v.built += w.built
 	return places
 }
 

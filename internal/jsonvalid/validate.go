@@ -41,6 +41,11 @@ func Validate(s *Schema, data []byte, limit int, report func(pointer, message st
 	v := pool.Get().(*validator)
 	defer v.release()
 	v.reset(data, limit)
+	return v.validate(s, report)
+}
+
+// validate is Validate on v, reset for the document.
+func (v *validator) validate(s *Schema, report func(pointer, message string)) (total int, err error) {
 	if err := v.run(s); err != nil {
 		return 0, err
 	}
@@ -48,7 +53,7 @@ func Validate(s *Schema, data []byte, limit int, report func(pointer, message st
 	case v.limits.total > 0:
 		return v.limits.report(report), nil
 	case s != nil && s.ref != nil:
-		return s.ref.validate(data, limit, report), nil
+		return s.ref.validate(v, report), nil
 	}
 	return v.schema.report(report), nil
 }
@@ -90,6 +95,7 @@ type validator struct {
 	counted  int
 
 	steps     int            // work done, for the tests of linear cost
+	built     int            // bytes of JSON pointers built, for the same tests
 	positions map[string]int // when not nil, every value's place by pointer is recorded there (placesOf)
 	places    map[string]int // placesOf(data), once needed
 }
@@ -101,7 +107,7 @@ func (v *validator) reset(data []byte, limit int) {
 	v.canon, v.spans, v.forms, v.extents = v.canon[:0], v.spans[:0], v.forms[:0], v.extents[:0]
 	v.limits.reset(limit)
 	v.schema.reset(limit)
-	v.counting, v.counted, v.steps, v.positions, v.places = false, 0, 0, nil, nil
+	v.counting, v.counted, v.steps, v.built, v.positions, v.places = false, 0, 0, 0, nil, nil
 }
 
 // release returns v to the pool without anything that refers to data, nor
@@ -220,7 +226,7 @@ func (v *validator) place() int {
 	for _, e := range v.path {
 		if e.index < 0 && e.name == "" {
 			if v.places == nil {
-				v.places = placesOf(v.data)
+				v.places = v.placesOf()
 			}
 			return place(v.places, v.pointer(true))
 		}
@@ -258,6 +264,7 @@ func (v *validator) pointer(schema bool) string {
 			writeToken(&b, e.name)
 		}
 	}
+	v.built += b.Len()
 	return b.String()
 }
 
