@@ -24,6 +24,11 @@ type Span struct {
 // container, or data that is not valid JSON).
 func Find(data []byte, pointer string) (span Span, ok bool) {
 	s := scanner{data: data}
+	return s.find(pointer)
+}
+
+// find is Find on s.data.
+func (s *scanner) find(pointer string) (span Span, ok bool) {
 	start := s.space(0)
 	end, ok := s.value(start)
 	if !ok {
@@ -49,8 +54,14 @@ func Find(data []byte, pointer string) (span Span, ok bool) {
 // whole document. exact reports whether the span is pointer's own; ok is
 // false only when data is not valid JSON.
 func Nearest(data []byte, pointer string) (span Span, exact, ok bool) {
+	s := scanner{data: data}
+	return s.nearest(pointer)
+}
+
+// nearest is Nearest on s.data.
+func (s *scanner) nearest(pointer string) (span Span, exact, ok bool) {
 	for p := pointer; ; {
-		if span, ok := Find(data, p); ok {
+		if span, ok := s.find(p); ok {
 			return span, p == pointer, true
 		}
 		if p == "" {
@@ -80,7 +91,8 @@ func Position(data []byte, offset int) (line, col int) {
 // scanner reads spans of valid JSON. Its methods return ok false on
 // anything else, never panic.
 type scanner struct {
-	data []byte
+	data  []byte
+	steps int // values read, for the tests of linear cost
 }
 
 // space returns the offset of the first non-space byte at or after i.
@@ -98,6 +110,7 @@ func (s *scanner) space(i int) int {
 
 // value returns the end of the value starting at i.
 func (s *scanner) value(i int) (end int, ok bool) {
+	s.steps++
 	if i >= len(s.data) {
 		return 0, false
 	}
