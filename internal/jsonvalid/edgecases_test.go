@@ -3,6 +3,8 @@ package jsonvalid_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // TestNumbersAgree: numbers equal in value and not in writing, at and
@@ -70,5 +72,52 @@ func TestNamesAgree(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPlacesUnderMembersNamedEmpty: a violation under a member named ""
+// (which v5 leaves out of its pointers) takes the place its pointer leads
+// to, before or after it in the document, and those at one place sort by
+// pointer: pointers that differ around "/", the same pointer reached from
+// two places, and more of them than the limits keep.
+func TestPlacesUnderMembersNamedEmpty(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		schema string
+		doc    string
+	}{
+		{
+			name:   "pointers that lead before, after, and nowhere",
+			schema: `{"additionalProperties":{"additionalProperties":{"items":{"type":"integer"}}}}`,
+			doc:    `{"":{"kk":["x","y",1,"z"],"k":["a"],"k-":["b"],"k/":["c"],"k~":["d"]},"k":3,"a":{"k":["q"]}}`,
+		},
+		{
+			name:   "names that sort around \"/\", at one place",
+			schema: `{"additionalProperties":{"additionalProperties":{"items":{"type":"integer"}}}}`,
+			doc:    `{"":{"k0":["x"],"k":["x"],"k.":["x"],"k-":["x"],"":{"k":["x"]}},"z":{"k":["y"]}}`,
+		},
+		{
+			name:   "a pointer, then one that sorts between it and those below it",
+			schema: `{"additionalProperties":{"additionalProperties":{"not":{},"items":{"not":{}}}}}`,
+			doc:    `{"":{"k":[1,2],"k-":[3]}}`,
+		},
+		{
+			name:   "members named \"\" nested, keys in reverse order",
+			schema: `{"additionalProperties":{"additionalProperties":{"additionalProperties":{"type":"integer"}}}}`,
+			doc:    `{"":{"":{"z":"x","y":"x","10":"x","9":"x","1":"x","":"x","a b":"x","a":"x"},"1":{"":"y"}},"1":[],"z":{}}`,
+		},
+		{
+			name:   "missing properties and bounds",
+			schema: `{"additionalProperties":{"required":["x","y"],"additionalProperties":{"type":"integer","minimum":3}}}`,
+			doc:    `{"":{"":{},"a":1,"b":"s"},"y":{"x":0},"a":{"":{"":2}}}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := compilePair(t, tt.schema).check(t, []byte(tt.doc))
+			assert.Greater(t, r.Total, 3, "more violations than the limits keep")
+		})
 	}
 }

@@ -2,6 +2,7 @@ package jsonvalid
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -55,8 +56,8 @@ type reference struct{ schema *jsonschema.Schema }
 // validate reports, as Validate does, the violations of data, one JSON
 // value within the limits and without duplicate keys, and returns their
 // total.
-func (r *reference) validate(data []byte, limit int, report func(pointer, message string)) int {
-	value, err := decodeJSON(data)
+func (r *reference) validate(v *validator, report func(pointer, message string)) int {
+	value, err := decodeJSON(v.data)
 	if err != nil {
 		panic(err) // Validate checked the syntax
 	}
@@ -71,10 +72,15 @@ func (r *reference) validate(data []byte, limit int, report func(pointer, messag
 	} else {
 		found = []violation{{message: err.Error()}}
 	}
-	places := placesOf(data)
-	k := sink{limit: limit}
-	for _, x := range found {
-		x.at = place(places, x.pointer)
+	var t PointerTree[int]
+	nodes := make([]*PointerNode[int], len(found))
+	for i, x := range found {
+		nodes[i] = t.Add(x.pointer)
+	}
+	v.locate(&t)
+	k := &v.schema // empty: run checked no schema
+	for i, x := range found {
+		x.at = t.Nearest(nodes[i]).Value
 		if k.admits(x.at) {
 			k.add(x)
 		}
@@ -143,30 +149,67 @@ func quotedNames(list string) []string {
 	return names
 }
 
-// placesOf returns the place (see violation.at) of every value in data,
-// one valid JSON value, by pointer.
-func placesOf(data []byte) map[string]int {
-	v := pool.Get().(*validator)
-	defer v.release()
-	v.reset(data, 0)
-	places := map[string]int{}
-	v.positions = places
-	if err := v.run(nil); err != nil {
-		panic(err) // Validate checked the syntax
-	}
-	return places
+// locate reads data again, visiting the nodes of t whose pointers lead to
+// a value, with its place (see violation.at) as their Value: then
+// t.Nearest(n).Value is the place of the longest prefix of n's pointer
+// that leads to a value. It reads each value once, and jumps over the
+// containers of which t has no member (their extents are known), so it
+// costs less than the first read.
+func (v *validator) locate(t *PointerTree[int]) {
+	v.pos = v.root
+	v.visit(t, t.Root(), v.root)
 }
 
-// place is the place of ptr's longest prefix that leads to a value.
-func place(places map[string]int, ptr string) int {
-	for {
-		if at, ok := places[ptr]; ok {
-			return at
+// visit reads the value at v.pos, whose place is at and node n (nil:
+// none), and moves past it.
+func (v *validator) visit(t *PointerTree[int], n *PointerNode[int], at int) {
+	if n == nil {
+		v.skip()
+		return
+	}
+	v.steps++
+	t.Visit(n)
+	n.Value = at
+	switch v.peek() {
+	case '{':
+		v.pos++
+		for v.next('}') {
+			var key pathElem
+			v.readKey(&key)
+			v.visit(t, n.Member(key.name), key.at)
 		}
-		i := strings.LastIndexByte(ptr, '/')
-		if i < 0 {
-			return places[""]
+	case '[':
+		v.pos++
+		for i := 0; v.next(']'); i++ {
+			v.visit(t, n.Element(i), v.pos)
 		}
-		ptr = ptr[:i]
+	default:
+		v.skip()
+	}
+}
+
+// placePending finds the places of the pending violations in one more
+// read of data and keeps those among the first limit violations, writing
+// the pointers of those only: the pending are sorted as violations are,
+// their pointers compared by rank.
+func (v *validator) placePending() {
+	t := v.tree
+	v.locate(t)
+	t.rank()
+	for i := range v.pending {
+		p := &v.pending[i]
+		p.at = t.Nearest(p.place).Value
+	}
+	slices.SortFunc(v.pending, func(a, b pending) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.message, b.message), cmp.Compare(a.node.rank, b.node.rank))
+	})
+	k := &v.schema
+	for _, p := range v.pending {
+		x := violation{at: p.at, message: p.message, pointer: p.node.pointer()}
+		v.built += len(x.pointer)
+		if k.full() && x.compare(&k.list[0]) >= 0 {
+			return // nor any after it
+		}
+		k.add(x)
 	}
 }

@@ -108,10 +108,11 @@ func (v *validator) next(close byte) bool {
 
 // pathElem is one step of the JSON pointer of the value at hand.
 type pathElem struct {
-	at     int    // where the step starts in data: the member's key, or the element
-	index  int    // the element's index; -1 for a member
-	name   string // the member's name as encoding/json decodes it
-	quoted []byte // the name with its quotes when it had to be decoded (escapes, invalid UTF-8); else nil
+	at     int               // where the step starts in data: the member's key, or the element
+	index  int               // the element's index; -1 for a member
+	name   string            // the member's name as encoding/json decodes it
+	quoted []byte            // the name with its quotes when it had to be decoded (escapes, invalid UTF-8); else nil
+	node   *PointerNode[int] // the node of the path up to this step, once needed (see validator.node)
 }
 
 // key reads an object key and its colon: the path element that names the

@@ -46,6 +46,10 @@ func (k *sink) admits(at int) bool {
 	return k.limit <= 0 || len(k.list) < k.limit || at <= k.list[0].at
 }
 
+// full reports whether a violation must come before the last one kept to
+// be kept.
+func (k *sink) full() bool { return k.limit > 0 && len(k.list) >= k.limit }
+
 // add keeps x if it is among the first limit violations.
 func (k *sink) add(x violation) {
 	switch {

@@ -41,6 +41,11 @@ func Validate(s *Schema, data []byte, limit int, report func(pointer, message st
 	v := pool.Get().(*validator)
 	defer v.release()
 	v.reset(data, limit)
+	return v.validate(s, report)
+}
+
+// validate is Validate on v, reset for the document.
+func (v *validator) validate(s *Schema, report func(pointer, message string)) (total int, err error) {
 	if err := v.run(s); err != nil {
 		return 0, err
 	}
@@ -48,7 +53,9 @@ func Validate(s *Schema, data []byte, limit int, report func(pointer, message st
 	case v.limits.total > 0:
 		return v.limits.report(report), nil
 	case s != nil && s.ref != nil:
-		return s.ref.validate(data, limit, report), nil
+		return s.ref.validate(v, report), nil
+	case len(v.pending) > 0:
+		v.placePending()
 	}
 	return v.schema.report(report), nil
 }
@@ -89,9 +96,13 @@ type validator struct {
 	counting bool // count violations in counted instead of keeping them
 	counted  int
 
-	steps     int            // work done, for the tests of linear cost
-	positions map[string]int // when not nil, every value's place by pointer is recorded there (placesOf)
-	places    map[string]int // placesOf(data), once needed
+	// pending are the schema violations whose place is known only once
+	// data is read (see elsewhere); tree holds their pointers.
+	pending []pending
+	tree    *PointerTree[int]
+
+	steps int // work done, for the tests of linear cost
+	built int // bytes of JSON pointers built, for the same tests
 }
 
 func (v *validator) reset(data []byte, limit int) {
@@ -101,7 +112,9 @@ func (v *validator) reset(data []byte, limit int) {
 	v.canon, v.spans, v.forms, v.extents = v.canon[:0], v.spans[:0], v.forms[:0], v.extents[:0]
 	v.limits.reset(limit)
 	v.schema.reset(limit)
-	v.counting, v.counted, v.steps, v.positions, v.places = false, 0, 0, nil, nil
+	v.counting, v.counted, v.steps, v.built = false, 0, 0, 0
+	clear(v.pending) // let the strings go
+	v.pending, v.tree = v.pending[:0], nil
 }
 
 // release returns v to the pool without anything that refers to data, nor
@@ -111,7 +124,7 @@ func (v *validator) release() {
 	clear(v.names[:cap(v.names)])
 	v.reset(nil, 0)
 	const large = 64 << 10
-	if cap(v.canon) > large || cap(v.forms) > large || cap(v.extents) > large || cap(v.schema.list) > large || cap(v.limits.list) > large {
+	if cap(v.canon) > large || cap(v.forms) > large || cap(v.extents) > large || cap(v.schema.list) > large || cap(v.limits.list) > large || cap(v.pending) > large {
 		*v = validator{}
 	}
 	pool.Put(v)
@@ -148,9 +161,6 @@ func (v *validator) value(s *Schema) {
 	v.skipSpace()
 	if v.broken {
 		s = nil
-	}
-	if v.positions != nil {
-		v.positions[v.pointer(false)] = v.here()
 	}
 	start := v.pos
 	if s != nil && s.Never {
@@ -194,38 +204,88 @@ func (v *validator) here() int {
 // violated counts a violation of the value at hand and reports whether it
 // may be kept: then the caller builds its message and calls record.
 func (v *validator) violated() bool {
-	if v.counting {
+	switch {
+	case v.counting:
 		v.counted++
 		return false
+	case v.elsewhere():
+		v.schema.total++
+		return true // pending until its place is known
 	}
-	return v.schema.admits(v.place())
+	return v.schema.admits(v.here())
 }
 
 // record keeps a violation of the value at hand.
 func (v *validator) record(message string) {
-	v.keep(message, v.pointer(true))
+	v.keep(message, "", false)
 }
 
-// keep keeps a schema violation at pointer, which leads to the value at
-// hand or to one of its members.
-func (v *validator) keep(message, pointer string) {
-	v.schema.add(violation{at: v.place(), message: message, pointer: pointer})
+// keep keeps a schema violation of the value at hand or, if missing, of
+// its missing member name. Either takes the value's place: here, or
+// where the value's pointer leads (see elsewhere), once data is read.
+func (v *validator) keep(message, name string, missing bool) {
+	if v.elsewhere() {
+		place := v.node()
+		n := place
+		if missing {
+			n = place.addMember(name)
+		}
+		v.pending = append(v.pending, pending{node: n, place: place, message: message})
+		return
+	}
+	pointer := v.pointer(true)
+	if missing {
+		token := EscapeToken(name)
+		pointer += "/" + token
+		v.built += 1 + len(token)
+	}
+	v.schema.add(violation{at: v.here(), message: message, pointer: pointer})
 }
 
-// place is the place of a schema violation of the value at hand. It is
-// here, unless the pointer has a member named "": jsonschema/v5 leaves such
-// a member out of its pointers, so the violation takes the place its
-// pointer leads to, as Reference finds it.
-func (v *validator) place() int {
+// elsewhere reports whether the pointer of the value at hand has a member
+// named "": jsonschema/v5 leaves such a member out of its pointers, so a
+// violation there takes the place its pointer leads to, as Reference finds
+// it, which may lie anywhere in data. Such violations are pending until
+// data is read (placePending).
+func (v *validator) elsewhere() bool {
 	for _, e := range v.path {
 		if e.index < 0 && e.name == "" {
-			if v.places == nil {
-				v.places = placesOf(v.data)
-			}
-			return place(v.places, v.pointer(true))
+			return true
 		}
 	}
-	return v.here()
+	return false
+}
+
+// pending is a schema violation whose place is not yet known.
+type pending struct {
+	node    *PointerNode[int] // its pointer, as jsonschema/v5 writes it
+	place   *PointerNode[int] // the pointer whose place it takes
+	message string
+	at      int // the place, once known
+}
+
+// node is the node in v.tree of the pointer of the value at hand, as
+// jsonschema/v5 writes it. Each step of the path finds its node once.
+func (v *validator) node() *PointerNode[int] {
+	if v.tree == nil {
+		v.tree = new(PointerTree[int])
+	}
+	n := v.tree.Root()
+	for i := range v.path {
+		e := &v.path[i]
+		if e.node == nil {
+			switch {
+			case e.index >= 0:
+				e.node = n.addElement(e.index)
+			case e.name == "":
+				e.node = n // left out
+			default:
+				e.node = n.addMember(e.name)
+			}
+		}
+		n = e.node
+	}
+	return n
 }
 
 // fail counts, and keeps if it may, a violation of the value at hand.
@@ -258,6 +318,7 @@ func (v *validator) pointer(schema bool) string {
 			writeToken(&b, e.name)
 		}
 	}
+	v.built += b.Len()
 	return b.String()
 }
 
@@ -470,7 +531,7 @@ func (v *validator) present(seen, i int) bool {
 func (v *validator) objectEnd(s *Schema, start, seen, members, additional int) {
 	for i, p := range s.Properties {
 		if p.Required && !v.present(seen, i) && v.violated() {
-			v.keep("missing required property", v.memberPointer(p.Name))
+			v.keep("missing required property", p.Name, true)
 		}
 	}
 	if members < s.MinProperties && v.violated() {
@@ -495,15 +556,6 @@ func (v *validator) objectEnd(s *Schema, start, seen, members, additional int) {
 			v.rescan(d.Schema, start)
 		}
 	}
-}
-
-// memberPointer is the pointer of the member name of the value at hand.
-func (v *validator) memberPointer(name string) string {
-	var b strings.Builder
-	b.WriteString(v.pointer(true))
-	b.WriteByte('/')
-	writeToken(&b, name)
-	return b.String()
 }
 
 // additional lists, quoted as in jsonschema/v5's message and sorted (v5's

@@ -36,6 +36,7 @@ func TestFind(t *testing.T) {
 		{name: "array element", pointer: "/a~1b/~0x/2", value: `true`, line: 3, col: 44},
 		{name: "string with brackets and an escaped quote", pointer: "/a~1b/~0x/1/deep", value: `"va}l\"ue"`, line: 3, col: 31},
 		{name: "a duplicated key: the last occurrence", pointer: "/dup", value: `[2]`, line: 6, col: 10},
+		{name: "inside a duplicated key: the last occurrence", pointer: "/dup/0", value: `2`, line: 6, col: 11},
 		{name: "key written with escapes", pointer: "/résumé", value: `"ünïcode"`, line: 5, col: 23},
 		{name: "columns count characters", pointer: "/after", value: `null`, line: 5, col: 43},
 		{name: "missing property", pointer: "/result"},
@@ -84,6 +85,41 @@ func TestNearest(t *testing.T) {
 		})
 	}
 	_, _, ok := jsonpos.Nearest([]byte(`{"a":`), "/a")
+	assert.False(t, ok, "not JSON")
+}
+
+// TestLocate: Locate finds all the pointers at once where Nearest finds
+// each.
+func TestLocate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		data string
+	}{
+		{name: "escapes, duplicates, unicode", data: doc},
+		{name: "only inside an earlier duplicated key", data: `{"a":{"x":1,"y":[0]},"b":2,"a":{"y":{}}}`},
+		{name: "a member named \"\" and an array at the root", data: ` [{"":{"":[1,{"0":2}]}}, [3]]`},
+	}
+	pointers := []string{"", "/a", "/a/x", "/a/y", "/a/y/0", "/b", "/a~1b/~0x/1/deep", "/a~1b/~0x/01",
+		"/dup", "/dup/0", "/résumé", "/0", "/0/", "/0//", "/0//1/0", "/0//2", "/1/0", "/1/x", "/a~2", "a"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			data := []byte(tt.data)
+			locations, ok := jsonpos.Locate(data, pointers)
+			require.True(t, ok)
+			require.Len(t, locations, len(pointers))
+			for i, p := range pointers {
+				span, exact, ok := jsonpos.Nearest(data, p)
+				require.True(t, ok)
+				assert.Equal(t, jsonpos.Location{Span: span, Exact: exact}, locations[i], "%q", p)
+			}
+		})
+	}
+	span, exact, ok := jsonpos.Nearest([]byte(`{"a":{"x":1},"a":{}}`), "/a/x")
+	assert.Equal(t, []any{`{}`, false, true}, []any{`{"a":{"x":1},"a":{}}`[span.Start:span.End], exact, ok},
+		"what only an earlier duplicated key holds is not found")
+	_, ok = jsonpos.Locate([]byte(`{"a":[1,}`), []string{"/a/0"})
 	assert.False(t, ok, "not JSON")
 }
 
@@ -147,8 +183,13 @@ func TestPosition(t *testing.T) {
 		{offset: -1, line: 1, col: 1},
 		{offset: 100, line: 3, col: 3},
 	}
+	var offsets []int
 	for _, tt := range tests {
 		line, col := jsonpos.Position(data, tt.offset)
 		assert.Equal(t, []int{tt.line, tt.col}, []int{line, col}, "Position(%d)", tt.offset)
+		offsets = append(offsets, tt.offset)
+	}
+	for i, p := range jsonpos.Positions(data, offsets) {
+		assert.Equal(t, jsonpos.Pos{Line: tests[i].line, Column: tests[i].col}, p, "Positions, offset %d", tests[i].offset)
 	}
 }

@@ -109,19 +109,29 @@ func check(validate validator, path string, body []byte, webhookType string, str
 	return r
 }
 
-// locate places each violation in body.
+// locate places each violation in body, reading body once for all of
+// them and once more for their lines and columns.
 func locate(body []byte, vs []gen.Violation) []finding {
-	out := make([]finding, 0, len(vs))
-	for _, v := range vs {
-		f := finding{Pointer: v.Pointer, Message: v.Message}
-		span, exact, ok := jsonpos.Nearest(body, v.Pointer)
-		if ok {
-			f.Line, f.Column = jsonpos.Position(body, span.Start)
-			if exact && showsNoValue(v.Message) {
-				f.Found = excerpt(body[span.Start:span.End])
-			}
+	out := make([]finding, len(vs))
+	pointers := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = finding{Pointer: v.Pointer, Message: v.Message}
+		pointers[i] = v.Pointer
+	}
+	locations, ok := jsonpos.Locate(body, pointers)
+	if !ok {
+		return out
+	}
+	starts := make([]int, len(locations))
+	for i, l := range locations {
+		starts[i] = l.Start
+	}
+	for i, p := range jsonpos.Positions(body, starts) {
+		f, l := &out[i], locations[i]
+		f.Line, f.Column = p.Line, p.Column
+		if l.Exact && showsNoValue(f.Message) {
+			f.Found = excerpt(body[l.Start:l.End])
 		}
-		out = append(out, f)
 	}
 	return out
 }

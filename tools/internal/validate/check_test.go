@@ -2,6 +2,7 @@ package validate
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,37 @@ func TestFoundFollowsJSONSchemaMessages(t *testing.T) {
 		"/m":  "", // "must be <= 3 but found 4" shows it already
 		"/l":  "",
 	}, found)
+}
+
+// TestLocateManyViolations: each of many violations, one a line, is
+// reported at the line and column (in characters) of its value, with the
+// value found.
+func TestLocateManyViolations(t *testing.T) {
+	t.Parallel()
+	const n = 300
+	items := make([]string, n)
+	for i := range items {
+		items[i] = fmt.Sprintf(`      {"index": "é%d", "url": %d}`, i, i)
+		if i%3 == 2 {
+			items[i] = fmt.Sprintf(`      {"index": "é%d"}`, i)
+		}
+	}
+	body, first := withImages(t, items)
+	r := check(specValidator, "images.json", body, "", false)
+	var want []finding
+	at := func(item, before string) int {
+		return utf8.RuneCountInString(item[:strings.Index(item, before)+len(before)]) + 1
+	}
+	for i, item := range items {
+		pointer := fmt.Sprintf("/result/images/%d/", i)
+		want = append(want, finding{Pointer: pointer + "index", Message: "expected integer, but got string",
+			Line: first + i, Column: at(item, `"index": `), Found: fmt.Sprintf(`"é%d"`, i)})
+		if i%3 != 2 {
+			want = append(want, finding{Pointer: pointer + "url", Message: "expected string, but got number",
+				Line: first + i, Column: at(item, `"url": `), Found: fmt.Sprint(i)})
+		}
+	}
+	assert.Equal(t, want, r.Errors)
 }
 
 func TestExcerptIsShortAndWhole(t *testing.T) {
