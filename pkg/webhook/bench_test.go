@@ -130,7 +130,7 @@ func BenchmarkHandler(b *testing.B) {
 // BenchmarkHandlerReference is the Handler with jsonschema/v5 as its
 // validator instead of the generated one.
 func BenchmarkHandlerReference(b *testing.B) {
-	ref, err := webhook.NewValidator([]byte(gen.WebhookPayloadJSONSchema))
+	ref, err := webhook.NewReferenceValidator([]byte(gen.WebhookPayloadJSONSchema))
 	if err != nil {
 		b.Fatal(err)
 	}

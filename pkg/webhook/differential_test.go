@@ -26,7 +26,7 @@ import (
 // validator must agree with.
 func reference(tb testing.TB) *webhook.Validator {
 	tb.Helper()
-	v, err := webhook.NewValidator([]byte(gen.WebhookPayloadJSONSchema))
+	v, err := webhook.NewReferenceValidator([]byte(gen.WebhookPayloadJSONSchema))
 	require.NoError(tb, err)
 	return v
 }

@@ -28,31 +28,55 @@ const (
 // their JSON syntax and refuses a key repeated in one object. It is safe for
 // concurrent use.
 //
-// Two kinds give the same verdicts, violations and messages:
-// [SpecValidator] runs the validator generated from the spec
-// (gen.ValidateWebhookPayload), which costs a few microseconds;
-// [NewValidator] compiles any schema with
-// github.com/santhosh-tekuri/jsonschema/v5, the reference the generated one
-// is tested against, for a schema that has not been generated (mjhook
-// validate --spec).
+// All give the same verdicts, violations and messages: [SpecValidator]
+// runs the validator generated from the spec (gen.ValidateWebhookPayload),
+// which costs a few microseconds; [NewValidator] compiles another schema
+// for the same one-pass runtime, for a schema that has not been generated
+// (mjhook validate --spec); [NewReferenceValidator] validates with
+// github.com/santhosh-tekuri/jsonschema/v5 alone, the reference the others
+// are tested against, to opt out of them.
 type Validator struct {
 	check func(data []byte, limit int) ([]Violation, int, error)
 }
 
-// NewValidator compiles a draft-07 JSON Schema document with
-// jsonschema/v5. The schema is compiled once, here; it must be
-// self-contained (nothing is loaded from elsewhere).
+// NewValidator compiles a draft-07 JSON Schema document, once, here: for
+// the one-pass validator the generated one runs on, or, for a construct it
+// does not implement, with jsonschema/v5 (jsonvalid.Reference), which gives
+// the same verdicts but costs more (v5 builds a location string per
+// value). The schema must be self-contained (nothing is loaded from
+// elsewhere).
 func NewValidator(schema []byte) (*Validator, error) {
+	s, err := jsonvalid.Compile(schema)
+	if errors.Is(err, jsonvalid.ErrUnsupported) {
+		s, err = jsonvalid.Reference(schema)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("webhook: %w", err)
+	}
+	return validatorOf(s), nil
+}
+
+// NewReferenceValidator compiles a draft-07 JSON Schema document with
+// jsonschema/v5 alone (jsonvalid.Reference): the reference the generated
+// validator is tested against, several times slower. The syntax, the
+// limits and duplicate keys are still checked by the one-pass scanner
+// first, so that v5 never sees a document beyond them.
+func NewReferenceValidator(schema []byte) (*Validator, error) {
 	s, err := jsonvalid.Reference(schema)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}
+	return validatorOf(s), nil
+}
+
+// validatorOf is the Validator of a compiled schema.
+func validatorOf(s *jsonvalid.Schema) *Validator {
 	return &Validator{check: func(data []byte, limit int) (vs []Violation, total int, err error) {
 		total, err = jsonvalid.Validate(s, data, limit, func(pointer, message string) {
 			vs = append(vs, Violation{Pointer: pointer, Message: message})
 		})
 		return vs, total, err
-	}}, nil
+	}}
 }
 
 var specValidator = &Validator{check: gen.ValidateWebhookPayload}

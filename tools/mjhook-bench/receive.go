@@ -50,7 +50,7 @@ func receive(args []string) int {
 		}
 		opts := &webhook.Options{Logger: slog.New(slog.DiscardHandler)}
 		if *mode == modeReference {
-			v, err := webhook.NewValidator([]byte(gen.WebhookPayloadJSONSchema))
+			v, err := webhook.NewReferenceValidator([]byte(gen.WebhookPayloadJSONSchema))
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1

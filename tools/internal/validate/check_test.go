@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mjhook/mjhook/internal/fixtures"
 	"github.com/mjhook/mjhook/internal/jsonvalid"
+	"github.com/mjhook/mjhook/internal/specschema"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
@@ -155,7 +157,10 @@ func TestSameVerdictsAsTheReceiver(t *testing.T) {
 
 // TestSpecWithAKeywordTheGeneratorRefuses: --spec compiles as make
 // generate does, so a spec it could not generate is a usage error, named.
-func TestSpecWithAKeywordTheGeneratorRefuses(t *testing.T) {
+// TestSpecBeyondTheFastPathFallsBack: a schema the one-pass validator does
+// not compile ($id below the root) is checked with jsonschema/v5, as the
+// generator's code would check it, never refused.
+func TestSpecBeyondTheFastPathFallsBack(t *testing.T) {
 	t.Parallel()
 	spec, err := os.ReadFile("../../../spec/asyncapi.yaml")
 	require.NoError(t, err)
@@ -163,7 +168,22 @@ func TestSpecWithAKeywordTheGeneratorRefuses(t *testing.T) {
 	require.NotEqual(t, string(spec), changed)
 	path := filepath.Join(t.TempDir(), "spec.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(changed), 0o644))
-	_, err = validatorFromSpec(path)
-	assert.ErrorIs(t, err, jsonvalid.ErrUnsupported)
-	assert.ErrorContains(t, err, "$id")
+	_, err = jsonvalid.Compile(mustPayloadSchema(t, []byte(changed)))
+	require.ErrorIs(t, err, jsonvalid.ErrUnsupported, "the case still needs the fallback")
+	validate, err := validatorFromSpec(path)
+	require.NoError(t, err)
+	vs, err := validate(fixtures.Payload("cancelled"))
+	require.NoError(t, err)
+	assert.Empty(t, vs)
+	vs, err = validate(bytes.Replace(fixtures.Payload("cancelled"), []byte(`"job_id": "`), []byte(`"job_id": "x`), 1))
+	require.NoError(t, err)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "/job_id", vs[0].Pointer)
+}
+
+func mustPayloadSchema(tb testing.TB, doc []byte) []byte {
+	tb.Helper()
+	s, err := specschema.PayloadSchema(doc)
+	require.NoError(tb, err)
+	return s
 }
