@@ -74,32 +74,8 @@ func each(b *testing.B, fn func(b *testing.B, body []byte)) {
 // generated types decode with mjhook's generated UnmarshalJSON, so a peer
 // decoding into them would be measured with mjhook's decoder. The peers
 // decode with encoding/json's own decoding instead, as their users do into
-// their own types. It is built by reflection, so it follows the spec.
-var plainPayload = plain(reflect.TypeFor[gen.JobWebhookPayload]())
-
-// plain returns t with every struct type in it replaced by an unnamed
-// struct of the same fields and tags, which has no methods.
-func plain(t reflect.Type) reflect.Type {
-	switch t.Kind() {
-	case reflect.Pointer:
-		return reflect.PointerTo(plain(t.Elem()))
-	case reflect.Slice:
-		return reflect.SliceOf(plain(t.Elem()))
-	case reflect.Map:
-		return reflect.MapOf(t.Key(), plain(t.Elem()))
-	case reflect.Struct:
-		if t == reflect.TypeFor[time.Time]() {
-			return t
-		}
-		fields := make([]reflect.StructField, t.NumField())
-		for i := range fields {
-			f := t.Field(i)
-			fields[i] = reflect.StructField{Name: f.Name, Type: plain(f.Type), Tag: f.Tag}
-		}
-		return reflect.StructOf(fields)
-	}
-	return t
-}
+// their own types.
+var plainPayload = fixtures.WithoutMethods(reflect.TypeFor[gen.JobWebhookPayload]())
 
 func decode(b *testing.B, body []byte) {
 	p := reflect.New(plainPayload).Interface()

@@ -188,7 +188,7 @@ func sameOrigin(r *http.Request) bool {
 }
 
 func (in *Inspector) listDeliveries(w http.ResponseWriter, _ *http.Request) {
-	entries := in.store.all()
+	entries := in.store.all(false)
 	out := make([]summary, len(entries))
 	for i, e := range entries {
 		out[len(entries)-1-i] = e.summary() // newest first
@@ -218,11 +218,11 @@ func (in *Inspector) entry(w http.ResponseWriter, r *http.Request) *entry {
 }
 
 func (in *Inspector) listJobs(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, jobSummaries(in.store.all()))
+	writeJSON(w, http.StatusOK, jobSummaries(in.store.all(true)))
 }
 
 func (in *Inspector) getJob(w http.ResponseWriter, r *http.Request) {
-	j, ok := jobTimeline(in.store.all(), r.PathValue("id"))
+	j, ok := jobTimeline(in.store.all(true), r.PathValue("id"))
 	if !ok {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no such job among the deliveries kept"})
 		return

@@ -75,10 +75,10 @@ type jobSummary struct {
 func jobsOf(entries []*entry) (order []string, byJob map[string][]*entry) {
 	byJob = map[string][]*entry{}
 	for _, e := range entries {
-		if e.message == nil {
+		if !e.decoded {
 			continue
 		}
-		id := e.message.Payload.GetJobID()
+		id := e.jobID
 		if _, ok := byJob[id]; !ok {
 			order = append(order, id)
 		}
@@ -127,7 +127,10 @@ func buildJob(id string, es []*entry) job {
 	var maxProgress int64 = -1
 	running, finished := false, false
 	for _, e := range es {
-		p := &e.message.Payload
+		p := e.payload()
+		if p == nil {
+			continue
+		}
 		ev := timelineEvent{
 			ID: e.id, Received: e.received, Event: string(p.GetEvent()), Status: string(p.GetStatus()),
 			Progress: p.Progress, HTTP: e.status, Outcome: e.outcome, Reason: e.reason,

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -40,7 +41,10 @@ type entry struct {
 	violations []webhook.Violation
 	total      int
 	secret     int
-	message    *gen.WebhookMessage // nil when the body was not decoded
+	// decoded says the Handler decoded the body: payload decodes it again
+	// when a page asks. Keeping the decoded value instead would make every
+	// kept delivery a tree of pointers for the garbage collector to walk.
+	decoded bool
 
 	// event and jobID are the decoded event's, or read leniently from a
 	// rejected body, for the list.
@@ -85,9 +89,8 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 	header, body := e.header[:0], e.body[:0]
 	*e = entry{
 		received: d.Received, duration: d.Duration, subscriber: d.Subscriber,
-		method: r.Method, host: r.Host, uri: r.URL.RequestURI(), remote: r.RemoteAddr, scheme: "http",
-		status: d.Status, reason: d.Reason, outcome: d.Outcome, secret: d.Secret, message: d.Message,
-		signature: r.Header.Get(webhook.SignatureHeader),
+		method: r.Method, host: r.Host, uri: cmp.Or(r.RequestURI, r.URL.RequestURI()), remote: r.RemoteAddr, scheme: "http",
+		status: d.Status, reason: d.Reason, outcome: d.Outcome, secret: d.Secret, decoded: d.Message != nil,
 	}
 	if r.TLS != nil {
 		e.scheme = "https"
@@ -98,6 +101,9 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 	// Header values are strings, which nothing can change: they are kept,
 	// not copied, in one slice rather than a map.
 	for k, vs := range r.Header {
+		if k == webhook.SignatureHeader && len(vs) > 0 {
+			e.signature = vs[0]
+		}
 		secret := slices.Contains(redacted, k)
 		for _, v := range vs {
 			if secret {
@@ -111,7 +117,7 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 	switch {
 	case d.Body == nil:
 	case !keepBody:
-		e.message = nil
+		e.decoded = false
 	case cap(body) >= len(d.Body) && cap(body) <= 2*len(d.Body)+4096:
 		e.body = append(body, d.Body...)
 	default:
@@ -128,13 +134,26 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 		notes = append(notes, "the body was not kept: it is over the inspector's memory limit")
 	}
 	e.err = strings.Join(notes, "; ")
-	if p := e.message; p != nil {
-		e.event, e.jobID = string(p.Payload.GetEvent()), p.Payload.GetJobID()
+	if e.decoded {
+		// Copies: the decoded strings share the decoder's copy of the body,
+		// which the entry must not keep. An event is one the spec lists.
+		p := &d.Message.Payload
+		e.event, e.jobID = eventName(p.GetEvent()), strings.Clone(p.GetJobID())
 	}
 	e.cost += entryOverhead + int64(cap(e.body))
-	if e.message != nil {
-		e.cost += int64(len(e.body)) // the decoded event is about as large
+}
+
+// payload decodes e's body again, when the Handler had decoded it: nil
+// otherwise.
+func (e *entry) payload() *gen.JobWebhookPayload {
+	if !e.decoded {
+		return nil
 	}
+	var p gen.JobWebhookPayload
+	if gen.DecodeWebhookPayload(e.body, &p) != nil {
+		return nil // it was validated and decoded once: not reached
+	}
+	return &p
 }
 
 // deliveryCost is about what an entry of d holds, its body included.
@@ -208,16 +227,22 @@ func (s *store) forget(keep bool) {
 	s.n--
 }
 
-// all returns copies of the entries, oldest first, without their bodies
-// and headers (see get).
-func (s *store) all() []*entry {
+// all returns copies of the entries, oldest first, without their headers
+// (see get), and with their bodies only when withBodies is set (the jobs
+// decode them).
+func (s *store) all(withBodies bool) []*entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	copies := make([]entry, s.n)
 	out := make([]*entry, s.n)
 	for i := range copies {
 		copies[i] = s.ring[(s.start+i)%s.size]
-		copies[i].body, copies[i].header = nil, nil
+		copies[i].header = nil
+		if withBodies && copies[i].decoded {
+			copies[i].body = slices.Clone(copies[i].body) // the slot's buffer is reused
+		} else {
+			copies[i].body = nil
+		}
 		out[i] = &copies[i]
 	}
 	return out
@@ -315,8 +340,19 @@ func (e *entry) detail() detail {
 	if json.Valid(e.body) {
 		d.Pretty = prettyLines(e.body)
 	}
-	if e.message != nil {
-		d.Message, _ = json.MarshalIndent(e.message.Payload, "", "  ")
+	if p := e.payload(); p != nil {
+		d.Message, _ = json.MarshalIndent(p, "", "  ")
 	}
 	return d
+}
+
+// eventName returns the spec's own string for an event value, which
+// allocates nothing, or a copy of one the spec does not list.
+func eventName(e gen.Event) string {
+	for _, v := range gen.EventValues() {
+		if v == e {
+			return string(v)
+		}
+	}
+	return strings.Clone(string(e))
 }

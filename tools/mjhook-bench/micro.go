@@ -26,10 +26,10 @@ type benchResults struct {
 	order []string
 }
 
-// runBenchmarks runs go test -bench in dir on pkgs and parses the output,
-// echoing it to progress.
-func runBenchmarks(ctx context.Context, cfg config, dir string, progress io.Writer, pkgs ...string) (benchResults, error) {
-	args := append([]string{"test", "-run", "^$", "-bench", ".", "-benchmem",
+// runBenchmarks runs go test -bench pattern in dir on pkgs and parses the
+// output, echoing it to progress.
+func runBenchmarks(ctx context.Context, cfg config, dir string, progress io.Writer, pattern string, pkgs ...string) (benchResults, error) {
+	args := append([]string{"test", "-run", "^$", "-bench", pattern, "-benchmem",
 		"-count", strconv.Itoa(cfg.count), "-benchtime", cfg.benchtime}, pkgs...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir

@@ -52,18 +52,25 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 
 	if !cfg.skipMicro {
 		fmt.Fprintln(os.Stderr, "mjhook-bench: go test -bench ./pkg/webhook")
-		ours, err := runBenchmarks(ctx, cfg, root, os.Stderr, "./pkg/webhook")
+		ours, err := runBenchmarks(ctx, cfg, root, os.Stderr, ".", "./pkg/webhook")
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(os.Stderr, "mjhook-bench: go test -bench ./internal/peers (a module of its own)")
-		peers, err := runBenchmarks(ctx, cfg, filepath.Join(root, "internal", "peers"), os.Stderr, ".")
+		peers, err := runBenchmarks(ctx, cfg, filepath.Join(root, "internal", "peers"), os.Stderr, ".", ".")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "mjhook-bench: go test -bench ValidateManyKeys ./internal/jsonvalid")
+		linear, err := runBenchmarks(ctx, cfg, root, os.Stderr, "ValidateManyKeys", "./internal/jsonvalid")
 		if err != nil {
 			return err
 		}
 		reportStages(out, ours)
 		reportFloors(out, ours)
 		reportPeers(out, peers)
+		reportLinear(out, linear)
+		reportInspector(out, ours)
 	}
 	if !cfg.skipLoad {
 		if err := runLoad(ctx, cfg, out); err != nil {
@@ -75,15 +82,16 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 
 func reportStages(out io.Writer, r benchResults) {
 	fmt.Fprint(out, "## Pipeline stages\n\nMedian ns/op (allocs/op). `verify`: Verifier.Verify; `validate`: the generated "+
-		"validator on raw bytes; `parse`: webhook.Parse (encoding/json's syntax check, then the generated decoder); `handler`: "+
-		"the whole webhook.Handler driven in-process (httptest request, no network); `handler (v5)`: the same with "+
-		"jsonschema/v5 as its validator. ns/B shows how the handler's cost grows with the body.\n\n")
-	fmt.Fprint(out, "| payload | verify | validate (generated) | parse | handler | handler ns/B | handler (v5) |\n|---|--:|--:|--:|--:|--:|--:|\n")
+		"validator on raw bytes, the JSON syntax and duplicate keys checked in the same pass; `decode`: the generated decoder; "+
+		"`Verifier.Parse`: the one call, verify + validate + decode; `handler`: the whole webhook.Handler driven in-process "+
+		"(httptest request, no network); `handler (v5)`: the same with jsonschema/v5 as its validator "+
+		"(webhook.NewReferenceValidator). ns/B shows how the handler's cost grows with the body.\n\n")
+	fmt.Fprint(out, "| payload | verify | validate (generated) | decode (generated) | Verifier.Parse | handler | handler ns/B | handler (v5) |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, sub := range r.subs("Handler") {
 		h := r.ns("Handler/" + sub)
-		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %.1f | %s |\n", sub,
-			cell(r, "Verify/"+sub), cell(r, "ValidateGenerated/"+sub), cell(r, "Parse/"+sub), cell(r, "Handler/"+sub),
-			h/payloadBytes(sub), cell(r, "HandlerReference/"+sub))
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %.1f | %s |\n", sub,
+			cell(r, "Verify/"+sub), cell(r, "ValidateGenerated/"+sub), cell(r, "DecodeGenerated/"+sub), cell(r, "VerifyParse/"+sub),
+			cell(r, "Handler/"+sub), h/payloadBytes(sub), cell(r, "HandlerReference/"+sub))
 	}
 	fmt.Fprintln(out)
 }
@@ -93,13 +101,13 @@ func reportFloors(out io.Writer, r benchResults) {
 		"The floors, measured alone in the same run, are what any receiver of these webhooks must pay: HMAC-SHA256 "+
 		"(crypto/hmac), encoding/json decoding into the generated struct, and jsonschema/v5 validating an already decoded "+
 		"value. **÷ floors** = handler ÷ their sum; target ≤ %.2f. It is below 1 because the handler does less than the sum: "+
-		"it validates the raw bytes with the generated validator and decodes them once, with the generated decoder "+
-		"(encoding/json only checks the syntax). **÷ own parts** = handler ÷ (verify + validate + parse) as the handler "+
+		"it validates the raw bytes with the generated validator (the syntax in the same pass) and decodes them once, "+
+		"with the generated decoder. **÷ own parts** = handler ÷ (verify + validate + decode) as the handler "+
 		"runs them: what the HTTP plumbing (reading the body, headers, context, answer) adds.\n\n", targetOverhead)
 	fmt.Fprint(out, "| payload | HMAC | encoding/json decode | v5 on decoded | sum of floors | handler | ÷ floors | ÷ own parts |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, sub := range r.subs("Handler") {
 		floors := r.ns("FloorHMAC/"+sub) + r.ns("FloorDecode/"+sub) + r.ns("FloorJSONSchemaV5/"+sub)
-		parts := r.ns("Verify/"+sub) + r.ns("ValidateGenerated/"+sub) + r.ns("Parse/"+sub)
+		parts := r.ns("Verify/"+sub) + r.ns("ValidateGenerated/"+sub) + r.ns("DecodeGenerated/"+sub)
 		h := r.ns("Handler/" + sub)
 		mark := "✓"
 		if h/floors > targetOverhead {
@@ -112,17 +120,19 @@ func reportFloors(out io.Writer, r benchResults) {
 }
 
 func reportPeers(out io.Writer, r benchResults) {
-	contenders := []string{"MjhookParse", "Stripe", "GoGitHub", "StandardWebhooks", "GoPlaygroundWebhooks"}
+	contenders := []string{"MjhookParse", "Stripe", "GoGitHub", "StandardWebhooks", "GoPlaygroundWebhooks", "GoGitHubGenerated"}
 	labels := map[string]string{
 		"MjhookParse":          "**mjhook** Verifier.Parse: verify + validate² + decode",
 		"Stripe":               "stripe-go/v82 ValidatePayload + decode",
 		"GoGitHub":             "go-github/v75 ValidateSignature + decode",
 		"StandardWebhooks":     "standard-webhooks Verify + decode",
 		"GoPlaygroundWebhooks": "go-playground/webhooks/v6 Parse¹",
+		"GoGitHubGenerated":    "go-github/v75 + json.Unmarshal into the generated type⁴",
 	}
 	subs := r.subs("MjhookParse")
 	fmt.Fprint(out, "## Peers, side by side\n\nSame payload bytes, each library verifying its own signature scheme, then decoding "+
-		"into mjhook's generated struct; median ns/op (allocs/op).\n\n| contender |")
+		"with encoding/json into the fields of mjhook's generated struct (as their users decode into their own types); "+
+		"median ns/op (allocs/op).\n\n| contender |")
 	for _, s := range subs {
 		fmt.Fprintf(out, " %s |", s)
 	}
@@ -152,7 +162,55 @@ func reportPeers(out io.Writer, r benchResults) {
 	fmt.Fprint(out, "\n\n¹ go-playground/webhooks has no verify-only call: its Parse reads the request, verifies X-Hub-Signature-256 "+
 		"and decodes into its own PingPayload, whose fields the job payload does not have, so encoding/json skips every value: "+
 		"less decoding work than a typed job.\n² does more than the peers, which do not validate: the full schema validation, in the same pass as the syntax check.\n"+
-		"³ against the fastest peer that decodes into the same type; in brackets, against all four.\n\n")
+		"³ against the fastest peer that decodes into the same type; in brackets, against all four.\n"+
+		"⁴ json.Unmarshal into the generated type calls its generated UnmarshalJSON, that is mjhook's decoder, after "+
+		"encoding/json scanned the body twice: what a peer's user gets on mjhook's types, with no validation.\n\n")
+}
+
+// Targets of the linear-cost and inspector measurements.
+const (
+	targetManyKeys     = 20.0 // 1 MiB of distinct keys ÷ json.Valid on it, at most
+	targetInspectorOn  = 1.25 // handler with the inspector recording ÷ without, at most
+	targetInspectorOff = 1.05 // handler with the inspector off ÷ without a hook, at most
+)
+
+func reportLinear(out io.Writer, r benchResults) {
+	valid := r.ns("ValidateManyKeys/json.Valid")
+	fmt.Fprintf(out, "## Cost with many keys\n\nA 1 MiB JSON object of distinct keys (`BenchmarkValidateManyKeys` in "+
+		"internal/jsonvalid), validated against the spec's schema and against none, next to json.Valid on the same bytes "+
+		"(target: at most %.0f× json.Valid). Before the validator checked duplicate keys with a hash set, this took 10 s.\n\n", targetManyKeys)
+	fmt.Fprint(out, "| validation | ns/op | ÷ json.Valid |\n|---|--:|--:|\n")
+	for _, name := range []string{"spec", "none", "json.Valid"} {
+		v := r.ns("ValidateManyKeys/" + name)
+		mark := ""
+		if name != "json.Valid" {
+			mark = check(v/valid <= targetManyKeys)
+		}
+		fmt.Fprintf(out, "| %s | %s | %.2f%s |\n", name, ns(v), v/valid, mark)
+	}
+	fmt.Fprintln(out)
+}
+
+func reportInspector(out io.Writer, r benchResults) {
+	fmt.Fprintf(out, "## Web inspector\n\n`BenchmarkHandlerInspector`: the whole Handler (as in `handler` above) with the inspector "+
+		"**off** (no Options.OnDelivery, what `mjhook serve` runs without `--ui`), **on** (Inspector.Record as OnDelivery, no page "+
+		"open) and **watched** (a page's live stream reading every delivery). Targets: off ÷ handler ≤ %.2f (the same code: the "+
+		"hook costs nothing when it is not set), on ÷ off ≤ %.2f.\n\n", targetInspectorOff, targetInspectorOn)
+	fmt.Fprint(out, "| payload | handler | off | on | watched | off ÷ handler | on ÷ off | watched ÷ off |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, sub := range r.subs("HandlerInspector/off") {
+		h, off, on, watched := r.ns("Handler/"+sub), r.ns("HandlerInspector/off/"+sub), r.ns("HandlerInspector/on/"+sub), r.ns("HandlerInspector/watched/"+sub)
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %.2f%s | %.2f%s | %.2f |\n", sub, cell(r, "Handler/"+sub), cell(r, "HandlerInspector/off/"+sub),
+			cell(r, "HandlerInspector/on/"+sub), cell(r, "HandlerInspector/watched/"+sub),
+			off/h, check(off/h <= targetInspectorOff), on/off, check(on/off <= targetInspectorOn), watched/off)
+	}
+	fmt.Fprintln(out)
+}
+
+func check(ok bool) string {
+	if ok {
+		return " ✓"
+	}
+	return " ✗"
 }
 
 func cell(r benchResults, name string) string {
