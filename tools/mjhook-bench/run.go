@@ -193,14 +193,15 @@ func reportLinear(out io.Writer, r benchResults) {
 
 func reportInspector(out io.Writer, r benchResults) {
 	fmt.Fprintf(out, "## Web inspector\n\n`BenchmarkHandlerInspector`: the whole Handler (as in `handler` above) with the inspector "+
-		"**off** (no Options.OnDelivery, what `mjhook serve` runs without `--ui`), **on** (Inspector.Record as OnDelivery, no page "+
-		"open) and **watched** (a page's live stream reading every delivery). Targets: off ÷ handler ≤ %.2f (the same code: the "+
-		"hook costs nothing when it is not set), on ÷ off ≤ %.2f.\n\n", targetInspectorOff, targetInspectorOn)
-	fmt.Fprint(out, "| payload | handler | off | on | watched | off ÷ handler | on ÷ off | watched ÷ off |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
+		"**off** (no Options.OnDelivery, what `mjhook serve` runs without `--ui`), **hook** (an OnDelivery that does nothing: what "+
+		"the Handler pays to hand any hook its Delivery), **on** (Inspector.Record as OnDelivery, no page open) and **watched** (a "+
+		"page's live stream reading every delivery). Targets: off ÷ handler ≤ %.2f (the same code: the hook costs nothing when it "+
+		"is not set), on ÷ off ≤ %.2f.\n\n", targetInspectorOff, targetInspectorOn)
+	fmt.Fprint(out, "| payload | handler | off | hook | on | watched | off ÷ handler | on ÷ off | watched ÷ off |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, sub := range r.subs("HandlerInspector/off") {
 		h, off, on, watched := r.ns("Handler/"+sub), r.ns("HandlerInspector/off/"+sub), r.ns("HandlerInspector/on/"+sub), r.ns("HandlerInspector/watched/"+sub)
-		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %.2f%s | %.2f%s | %.2f |\n", sub, cell(r, "Handler/"+sub), cell(r, "HandlerInspector/off/"+sub),
-			cell(r, "HandlerInspector/on/"+sub), cell(r, "HandlerInspector/watched/"+sub),
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %.2f%s | %.2f%s | %.2f |\n", sub, cell(r, "Handler/"+sub), cell(r, "HandlerInspector/off/"+sub),
+			cell(r, "HandlerInspector/hook/"+sub), cell(r, "HandlerInspector/on/"+sub), cell(r, "HandlerInspector/watched/"+sub),
 			off/h, check(off/h <= targetInspectorOff), on/off, check(on/off <= targetInspectorOn), watched/off)
 	}
 	fmt.Fprintln(out)
