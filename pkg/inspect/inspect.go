@@ -115,7 +115,9 @@ func New(opts *Options) *Inspector {
 }
 
 // Record keeps d, and shows it to the pages open. It is meant as a
-// Handler's Options.OnDelivery; it copies what it keeps of d.
+// Handler's Options.OnDelivery: it keeps d.Body, which must not be
+// modified afterwards (a Handler never does), and copies the rest of what
+// it keeps.
 func (in *Inspector) Record(ctx context.Context, d *webhook.Delivery) {
 	mark, _ := ctx.Value(replayMarkKey{}).(*replayMark)
 	event, jobID := claimOf(d)
@@ -188,7 +190,7 @@ func sameOrigin(r *http.Request) bool {
 }
 
 func (in *Inspector) listDeliveries(w http.ResponseWriter, _ *http.Request) {
-	entries := in.store.all(false)
+	entries := in.store.all()
 	out := make([]summary, len(entries))
 	for i, e := range entries {
 		out[len(entries)-1-i] = e.summary() // newest first
@@ -218,11 +220,11 @@ func (in *Inspector) entry(w http.ResponseWriter, r *http.Request) *entry {
 }
 
 func (in *Inspector) listJobs(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, jobSummaries(in.store.all(true)))
+	writeJSON(w, http.StatusOK, jobSummaries(in.store.all()))
 }
 
 func (in *Inspector) getJob(w http.ResponseWriter, r *http.Request) {
-	j, ok := jobTimeline(in.store.all(true), r.PathValue("id"))
+	j, ok := jobTimeline(in.store.all(), r.PathValue("id"))
 	if !ok {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no such job among the deliveries kept"})
 		return

@@ -81,12 +81,13 @@ func claimOf(d *webhook.Delivery) (event, jobID string) {
 	return claim.Event, claim.JobID
 }
 
-// fill makes e, a slot of the ring, a copy of what the page shows of d,
-// reusing the slot's buffers when they fit. keepBody is false when d's
-// body is over the memory limit.
+// fill makes e, a slot of the ring, what the page shows of d, reusing the
+// slot's header buffer. It keeps d.Body itself, which a Handler never
+// reuses or modifies. keepBody is false when d's body is over the memory
+// limit.
 func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 	r := d.Request
-	header, body := e.header[:0], e.body[:0]
+	header := e.header[:0]
 	*e = entry{
 		received: d.Received, duration: d.Duration, subscriber: d.Subscriber,
 		method: r.Method, host: r.Host, uri: cmp.Or(r.RequestURI, r.URL.RequestURI()), remote: r.RemoteAddr, scheme: "http",
@@ -118,10 +119,8 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 	case d.Body == nil:
 	case !keepBody:
 		e.decoded = false
-	case cap(body) >= len(d.Body) && cap(body) <= 2*len(d.Body)+4096:
-		e.body = append(body, d.Body...)
 	default:
-		e.body = slices.Clone(d.Body)
+		e.body = d.Body
 	}
 	var notes []string
 	if d.Err != nil {
@@ -158,12 +157,13 @@ func (e *entry) payload() *gen.JobWebhookPayload {
 
 // deliveryCost is about what an entry of d holds, its body included.
 func deliveryCost(d *webhook.Delivery) int64 {
-	return entryOverhead + 2*int64(len(d.Body))
+	return entryOverhead + int64(cap(d.Body))
 }
 
 // store is a ring of the newest entries, bounded in count and in bytes.
-// Its slots are reused, buffers included: in a steady state, keeping a
-// delivery allocates nothing.
+// Its slots are reused, header buffers included, and a body is the
+// Handler's own, kept without a copy: in a steady state, keeping a decoded
+// delivery allocates only its job ID.
 type store struct {
 	size     int
 	maxBytes int64
@@ -214,23 +214,22 @@ func (s *store) add(d *webhook.Delivery, mark *replayMark, event, jobID string) 
 	return e.summary()
 }
 
-// forget drops the oldest entry; keep keeps its buffers for reuse.
+// forget drops the oldest entry; keep keeps its header buffer for reuse.
 func (s *store) forget(keep bool) {
 	e := &s.ring[s.start]
 	s.bytes -= e.cost
-	header, body := e.header[:0], e.body[:0]
+	header := e.header[:0]
 	*e = entry{}
 	if keep {
-		e.header, e.body = header, body
+		e.header = header
 	}
 	s.start = (s.start + 1) % s.size
 	s.n--
 }
 
 // all returns copies of the entries, oldest first, without their headers
-// (see get), and with their bodies only when withBodies is set (the jobs
-// decode them).
-func (s *store) all(withBodies bool) []*entry {
+// (see get).
+func (s *store) all() []*entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	copies := make([]entry, s.n)
@@ -238,11 +237,6 @@ func (s *store) all(withBodies bool) []*entry {
 	for i := range copies {
 		copies[i] = s.ring[(s.start+i)%s.size]
 		copies[i].header = nil
-		if withBodies && copies[i].decoded {
-			copies[i].body = slices.Clone(copies[i].body) // the slot's buffer is reused
-		} else {
-			copies[i].body = nil
-		}
 		out[i] = &copies[i]
 	}
 	return out
@@ -258,7 +252,7 @@ func (s *store) get(id int64) *entry {
 	}
 	// Ids are consecutive, so the entry's place follows from its id.
 	e := s.ring[(s.start+int(id-first))%s.size]
-	e.body, e.header = slices.Clone(e.body), slices.Clone(e.header)
+	e.header = slices.Clone(e.header) // the slot's buffer is reused
 	return &e
 }
 

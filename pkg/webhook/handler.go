@@ -1,16 +1,17 @@
 package webhook
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -63,8 +64,10 @@ type Options struct {
 
 	// OnDelivery, when set, is called once per request, accepted or not,
 	// after the answer was written, on the request's goroutine: for
-	// metrics, an inspector or an audit log. It must not keep d.Body or
-	// d.Request beyond the call without copying what it needs.
+	// metrics, an inspector or an audit log. It may keep d.Body, which
+	// the Handler never reuses, but must not modify it; it must not keep
+	// d, d.Message or d.Request beyond the call without copying what it
+	// needs.
 	OnDelivery func(ctx context.Context, d *Delivery)
 
 	// Now is the clock of MaxAge and MaxSkew; nil means time.Now.
@@ -75,7 +78,7 @@ type Options struct {
 // Options.OnDelivery sees it.
 type Delivery struct {
 	Request *http.Request // the request; its body was consumed
-	Body    []byte        // the raw body; nil when it was not read
+	Body    []byte        // the raw body, never reused; nil when it was not read
 	Status  int           // the status answered
 	Err     error         // why it was not 2xx, or nil; see StatusCode
 	Reason  string        // the answer's reason, Reason(Err); "" for 2xx
@@ -289,25 +292,43 @@ func (h *Handler) deliver(ctx context.Context, msg gen.WebhookMessage) (err erro
 	return nil
 }
 
-// readBody reads at most limit bytes of the body. The buffer grows with
-// the bytes that arrive, whatever Content-Length announces: a sender that
-// announces a megabyte and sends nothing costs nothing.
+// readBody reads at most limit bytes of the body into a buffer of its own,
+// which the Handler never reuses. The buffer grows with the bytes that
+// arrive, whatever Content-Length announces: a sender that announces a
+// megabyte and sends nothing costs nothing. A body of the length announced
+// is read into a buffer of about its size: up to 4 KiB, with one
+// allocation.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, fmt.Errorf("%w: Content-Length %d is over the %d-byte limit", ErrBodyTooLarge, r.ContentLength, limit)
 	}
-	var buf bytes.Buffer
+	size := int64(512) // as io.ReadAll starts, when no length is announced
 	if r.ContentLength >= 0 {
-		buf.Grow(int(min(r.ContentLength+1, 4096))) // +1 to see EOF without growing
+		size = min(r.ContentLength+1, 4096) // +1 to see EOF without growing
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			return nil, fmt.Errorf("%w: over the %d-byte limit", ErrBodyTooLarge, limit)
+	buf := make([]byte, 0, size)
+	body := http.MaxBytesReader(w, r.Body, limit)
+	for {
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				return nil, fmt.Errorf("%w: over the %d-byte limit", ErrBodyTooLarge, limit)
+			}
+			return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
+		case len(buf) == cap(buf):
+			// Doubles, linear in the bytes that arrived, up to the length
+			// announced (+1 for EOF), which a body the Handler keeps fits.
+			grow := len(buf)
+			if r.ContentLength > int64(len(buf)) {
+				grow = int(min(int64(grow), r.ContentLength+1-int64(len(buf))))
+			}
+			buf = slices.Grow(buf, grow)
 		}
-		return nil, fmt.Errorf("%w: %w", ErrBodyRead, err)
 	}
-	return buf.Bytes(), nil
 }
 
 // errorBody is the JSON answer to a rejected request.
