@@ -139,61 +139,78 @@ func BenchmarkHandlerReference(b *testing.B) {
 }
 
 func benchHandler(b *testing.B, validator *webhook.Validator) {
-	benchHandlerOptions(b, &webhook.Options{Validator: validator, Logger: discardLogger})
+	opts := &webhook.Options{Validator: validator, Logger: discardLogger}
+	benchEach(b, func(b *testing.B, body []byte) { runHandler(b, opts, body) })
 }
 
-// BenchmarkHandlerInspector is the Handler with the web inspector
-// (package inspect) off, as mjhook serve runs without --ui (no
-// OnDelivery); on (Inspector.Record as OnDelivery, no page open); and on
-// with a page open (a live stream over loopback receives every delivery).
+// BenchmarkHandlerInspector is the Handler, per payload, with the web
+// inspector (package inspect) off, as mjhook serve runs without --ui (no
+// OnDelivery); with a hook that does nothing (what the Handler pays to
+// hand any hook its Delivery); on (Inspector.Record as OnDelivery, no page
+// open); and watched (a live stream over loopback receives every
+// delivery). The payload comes first so that the variants compared run
+// next to each other in time.
 func BenchmarkHandlerInspector(b *testing.B) {
-	b.Run("off", func(b *testing.B) {
-		benchHandlerOptions(b, &webhook.Options{Logger: discardLogger})
-	})
-	b.Run("hook", func(b *testing.B) { // a hook that does nothing: what the Handler pays to call one
-		benchHandlerOptions(b, &webhook.Options{Logger: discardLogger, OnDelivery: func(context.Context, *webhook.Delivery) {}})
-	})
-	b.Run("on", func(b *testing.B) {
-		in := inspect.New(nil)
-		benchHandlerOptions(b, &webhook.Options{Logger: discardLogger, OnDelivery: in.Record})
-	})
-	b.Run("watched", func(b *testing.B) {
-		in := inspect.New(nil)
-		srv := httptest.NewServer(in)
-		defer srv.Close()
-		defer in.Close() // first: ends the stream
-		resp, err := http.Get(srv.URL + "/events")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		go func() { _, _ = io.Copy(io.Discard, resp.Body) }() // the page reading
-		benchHandlerOptions(b, &webhook.Options{Logger: discardLogger, OnDelivery: in.Record})
-	})
+	variants := []struct {
+		name string
+		opts func(b *testing.B) *webhook.Options
+	}{
+		{"off", func(*testing.B) *webhook.Options { return &webhook.Options{Logger: discardLogger} }},
+		{"hook", func(*testing.B) *webhook.Options {
+			return &webhook.Options{Logger: discardLogger, OnDelivery: func(context.Context, *webhook.Delivery) {}}
+		}},
+		{"on", func(*testing.B) *webhook.Options {
+			return &webhook.Options{Logger: discardLogger, OnDelivery: inspect.New(nil).Record}
+		}},
+		{"watched", func(b *testing.B) *webhook.Options {
+			in := inspect.New(nil)
+			srv := httptest.NewServer(in)
+			b.Cleanup(srv.Close)
+			b.Cleanup(in.Close) // first: ends the stream
+			resp, err := http.Get(srv.URL + "/events")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { resp.Body.Close() })
+			go func() { _, _ = io.Copy(io.Discard, resp.Body) }() // the page reading
+			return &webhook.Options{Logger: discardLogger, OnDelivery: in.Record}
+		}},
+	}
+	for _, p := range benchPayloads(b) {
+		b.Run(p.name, func(b *testing.B) {
+			for _, v := range variants {
+				b.Run(v.name, func(b *testing.B) {
+					b.SetBytes(int64(len(p.body)))
+					b.ReportAllocs()
+					runHandler(b, v.opts(b), p.body)
+				})
+			}
+		})
+	}
 }
 
-func benchHandlerOptions(b *testing.B, opts *webhook.Options) {
+// runHandler is b's loop: a Handler with opts, a no-op subscriber, and a
+// request with body.
+func runHandler(b *testing.B, opts *webhook.Options, body []byte) {
 	nop := webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error { return nil })
 	h, err := webhook.NewHandler([]string{secret}, nop, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchEach(b, func(b *testing.B, body []byte) {
-		req := httptest.NewRequest(http.MethodPost, "/webhook", nil)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(webhook.SignatureHeader, webhooktest.Sign(secret, body))
-		req.ContentLength = int64(len(body))
-		rb := &rewindBody{}
-		req.Body = rb
-		w := &statusRecorder{header: http.Header{}}
-		for b.Loop() {
-			rb.Reset(body)
-			h.ServeHTTP(w, req)
-			if w.status != http.StatusNoContent {
-				b.Fatalf("status %d", w.status)
-			}
+	req := httptest.NewRequest(http.MethodPost, "/webhook", nil)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(webhook.SignatureHeader, webhooktest.Sign(secret, body))
+	req.ContentLength = int64(len(body))
+	rb := &rewindBody{}
+	req.Body = rb
+	w := &statusRecorder{header: http.Header{}}
+	for b.Loop() {
+		rb.Reset(body)
+		h.ServeHTTP(w, req)
+		if w.status != http.StatusNoContent {
+			b.Fatalf("status %d", w.status)
 		}
-	})
+	}
 }
 
 // Floors: what any receiver must spend, measured alone.

@@ -26,11 +26,61 @@ type benchResults struct {
 	order []string
 }
 
-// runBenchmarks runs go test -bench pattern in dir on pkgs and parses the
-// output, echoing it to progress.
-func runBenchmarks(ctx context.Context, cfg config, dir string, progress io.Writer, pattern string, pkgs ...string) (benchResults, error) {
-	args := append([]string{"test", "-run", "^$", "-bench", pattern, "-benchmem",
-		"-count", strconv.Itoa(cfg.count), "-benchtime", cfg.benchtime}, pkgs...)
+// runBenchmarks runs go test -bench pattern in dir on args (go test flags,
+// then packages) and parses the output, echoing it to progress.
+func runBenchmarks(ctx context.Context, cfg config, dir string, progress io.Writer, pattern string, args ...string) (benchResults, error) {
+	return goTestBench(ctx, dir, progress, []string{"-bench", pattern, "-count", strconv.Itoa(cfg.count), "-benchtime", cfg.benchtime}, args)
+}
+
+// runRounds runs go test -bench pattern -count 1 in dir on pkgs, cfg.count
+// times: one result per round, so that benchmarks of the same round, run
+// seconds apart, can be compared with each other (see pairedRatio).
+func runRounds(ctx context.Context, cfg config, dir string, progress io.Writer, pattern string, pkgs ...string) ([]benchResults, error) {
+	rounds := make([]benchResults, cfg.count)
+	for i := range rounds {
+		var err error
+		rounds[i], err = goTestBench(ctx, dir, progress, []string{"-bench", pattern, "-count", "1", "-benchtime", cfg.benchtime}, pkgs)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rounds, nil
+}
+
+// merge pools the rounds' samples, as one run with -count would have.
+func merge(rounds []benchResults) benchResults {
+	all := benchResults{by: map[string]*sample{}}
+	for _, r := range rounds {
+		for _, name := range r.order {
+			s := all.by[name]
+			if s == nil {
+				s = &sample{}
+				all.by[name] = s
+				all.order = append(all.order, name)
+			}
+			x := r.by[name]
+			s.ns, s.bytesOp, s.allocs = append(s.ns, x.ns...), append(s.bytesOp, x.bytesOp...), append(s.allocs, x.allocs...)
+		}
+	}
+	return all
+}
+
+// pairedRatio is the median, over the rounds, of a's ns/op ÷ b's in the
+// same round: the machine's drift between rounds cancels out.
+func pairedRatio(rounds []benchResults, a, b string) float64 {
+	var ratios []float64
+	for _, r := range rounds {
+		if x, y := r.ns(a), r.ns(b); x > 0 && y > 0 {
+			ratios = append(ratios, x/y)
+		}
+	}
+	return median(ratios)
+}
+
+// goTestBench runs go test -run ^$ -benchmem with flags, then more (flags
+// or packages), in dir and parses the output, echoing it to progress.
+func goTestBench(ctx context.Context, dir string, progress io.Writer, flags, more []string) (benchResults, error) {
+	args := append(append([]string{"test", "-run", "^$", "-benchmem"}, flags...), more...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Stderr = os.Stderr

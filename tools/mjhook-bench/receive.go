@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/inspect"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
@@ -24,13 +25,14 @@ const (
 	modeFull      = "full"      // webhook.Handler as users mount it, no-op subscriber
 	modeReference = "reference" // the same with jsonschema/v5 as validator
 	modeSlow      = "slow"      // full, with a subscriber that takes 50 ms
+	modeInspector = "inspector" // full, with the web inspector recording, as mjhook serve --ui runs
 )
 
 // receive runs a receiver on a free loopback port, prints its URL, and
 // serves until its standard input closes (the parent exits or is done).
 func receive(args []string) int {
 	fs := flag.NewFlagSet("receive", flag.ExitOnError)
-	mode := fs.String("mode", modeFull, "bare, full, reference or slow")
+	mode := fs.String("mode", modeFull, "bare, full, reference, slow or inspector")
 	_ = fs.Parse(args)
 
 	var h http.Handler
@@ -40,7 +42,7 @@ func receive(args []string) int {
 			_, _ = io.Copy(io.Discard, r.Body)
 			w.WriteHeader(http.StatusNoContent)
 		})
-	case modeFull, modeReference, modeSlow:
+	case modeFull, modeReference, modeSlow, modeInspector:
 		sub := webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error { return nil })
 		if *mode == modeSlow {
 			sub = func(ctx context.Context, _ gen.WebhookMessage) error {
@@ -56,6 +58,9 @@ func receive(args []string) int {
 				return 1
 			}
 			opts.Validator = v
+		}
+		if *mode == modeInspector {
+			opts.OnDelivery = inspect.New(nil).Record
 		}
 		wh, err := webhook.NewHandler([]string{benchSecret}, sub, opts)
 		if err != nil {
