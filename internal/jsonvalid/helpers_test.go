@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mjhook/mjhook/internal/fixtures"
 	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
@@ -174,7 +175,9 @@ func mutations(tb testing.TB, samples, values []string) [][]byte {
 		root := decode(tb, sample)
 		for _, ptr := range pointers(root, "") {
 			for _, v := range append(slices.Clone(values), "") {
-				if b, ok := replaced(tb, sample, ptr, v); ok {
+				b, ok, err := fixtures.Replace([]byte(sample), ptr, v)
+				require.NoError(tb, err)
+				if ok {
 					out = append(out, b)
 				}
 			}
@@ -208,55 +211,4 @@ func pointers(v any, at string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// replaced returns doc with the value at ptr replaced by the raw JSON
-// value v, or removed when v is "".
-func replaced(tb testing.TB, doc, ptr, v string) ([]byte, bool) {
-	tb.Helper()
-	if ptr == "" {
-		return []byte(v), v != ""
-	}
-	root := decode(tb, doc)
-	var set func(node any, tokens []string) (any, bool)
-	set = func(node any, tokens []string) (any, bool) {
-		tok, rest := tokens[0], tokens[1:]
-		switch n := node.(type) {
-		case map[string]any:
-			if len(rest) > 0 {
-				child, ok := set(n[tok], rest)
-				n[tok] = child
-				return n, ok
-			}
-			if v == "" {
-				delete(n, tok)
-			} else {
-				n[tok] = json.RawMessage(v)
-			}
-			return n, true
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i >= len(n) {
-				return n, false
-			}
-			if len(rest) > 0 {
-				child, ok := set(n[i], rest)
-				n[i] = child
-				return n, ok
-			}
-			if v == "" {
-				return slices.Delete(n, i, i+1), true
-			}
-			n[i] = json.RawMessage(v)
-			return n, true
-		}
-		return node, false
-	}
-	root, ok := set(root, strings.Split(ptr[1:], "/"))
-	if !ok {
-		return nil, false
-	}
-	b, err := json.Marshal(root)
-	require.NoError(tb, err)
-	return b, true
 }

@@ -93,13 +93,12 @@ func corpus(tb testing.TB) [][]byte {
 		sample := fixtures.Payload(name)
 		out = append(out, sample)
 		for _, ptr := range schemaPointers {
-			for _, v := range mutationValues {
-				if b, ok := replaceAt(tb, sample, ptr, v); ok {
+			for _, v := range append(slices.Clone(mutationValues), "") { // "": deleted
+				b, ok, err := fixtures.Replace(sample, ptr, v)
+				require.NoError(tb, err)
+				if ok {
 					out = append(out, b)
 				}
-			}
-			if b, ok := replaceAt(tb, sample, ptr, ""); ok { // deleted
-				out = append(out, b)
 			}
 		}
 		// Duplicate keys: encoding/json keeps the last one.
@@ -120,63 +119,6 @@ func corpus(tb testing.TB) [][]byte {
 	}
 	return append(out, []byte(`[]`), []byte(`"x"`), []byte(`1`), []byte(`null`), []byte(`{}`), []byte(`{"a/b~c": {"d": 1e500}}`),
 		[]byte(`{"event":"job.progress","job_id":"3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c","status":"pending","timestamp":"2026-11-28T09:14:02Z","x":[1e999,[1e-999]]}`))
-}
-
-// replaceAt returns doc with the value at ptr replaced by the raw JSON
-// value v, or deleted when v is "". ok is false when ptr's parent is absent.
-func replaceAt(tb testing.TB, doc []byte, ptr, v string) ([]byte, bool) {
-	tb.Helper()
-	if ptr == "" {
-		return []byte(v), v != ""
-	}
-	var root any
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	require.NoError(tb, dec.Decode(&root))
-	root, ok := setAt(root, strings.Split(ptr[1:], "/"), v)
-	if !ok {
-		return nil, false
-	}
-	b, err := json.Marshal(root)
-	require.NoError(tb, err)
-	return b, true
-}
-
-// setAt returns node with the value at the path tokens replaced by the
-// raw JSON value v, or deleted when v is "".
-func setAt(node any, tokens []string, v string) (any, bool) {
-	tok, rest := tokens[0], tokens[1:]
-	switch n := node.(type) {
-	case map[string]any:
-		if len(rest) > 0 {
-			child, ok := setAt(n[tok], rest, v)
-			n[tok] = child
-			return n, ok
-		}
-		if v == "" {
-			_, ok := n[tok]
-			delete(n, tok)
-			return n, ok
-		}
-		n[tok] = json.RawMessage(v)
-		return n, true
-	case []any:
-		i, err := strconv.Atoi(tok)
-		if err != nil || i >= len(n) {
-			return n, false
-		}
-		if len(rest) > 0 {
-			child, ok := setAt(n[i], rest, v)
-			n[i] = child
-			return n, ok
-		}
-		if v == "" {
-			return slices.Delete(n, i, i+1), true
-		}
-		n[i] = json.RawMessage(v)
-		return n, true
-	}
-	return node, false
 }
 
 // TestGeneratedValidatorAgreesWithReference is the differential test: on
