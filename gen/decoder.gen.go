@@ -2,9 +2,7 @@
 
 package gen
 
-import (
-	"github.com/mjhook/mjhook/internal/jsonvalid"
-)
+import "github.com/mjhook/mjhook/internal/jsonvalid"
 
 // DecodeWebhookPayload decodes data, one JSON value, into *p in one pass over
 // its bytes; data that is not fails with a *jsonvalid.SyntaxError, as

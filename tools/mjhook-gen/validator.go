@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"go/format"
 	"maps"
 	"slices"
 	"strconv"
@@ -65,11 +64,8 @@ func Validate%[1]sPayload(data []byte, limit int) (violations []Violation, total
 		b.WriteString("//\n// Note: " + n + "\n")
 	}
 	fmt.Fprintf(&b, "\npackage %s\n\n", pkg)
-	if bytes.Contains(body.Bytes(), []byte("regexp.MustCompile")) {
-		b.WriteString("import (\n\"regexp\"\n\n\"github.com/mjhook/mjhook/internal/jsonvalid\"\n)\n")
-	} else {
-		b.WriteString("import \"github.com/mjhook/mjhook/internal/jsonvalid\"\n")
-	}
+	// formatSource drops regexp when no schema has a pattern.
+	b.WriteString("import (\n\"regexp\"\n\n\"github.com/mjhook/mjhook/internal/jsonvalid\"\n)\n")
 	b.WriteString(`
 // Violation is one way a payload breaks its JSON Schema.
 type Violation struct {
@@ -91,7 +87,7 @@ func mustReference(schema string) *jsonvalid.Schema {
 }
 `)
 	}
-	src, err := format.Source(b.Bytes())
+	src, err := formatSource(b.Bytes())
 	return src, notes, err
 }
 
