@@ -68,12 +68,6 @@ func (g *decoderGen) temp(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, g.tmp)
 }
 
-// scalarPointer reports whether f is a pointer to a value the decoder
-// reads itself (not a struct): those of one struct share one allocation.
-func scalarPointer(f *field) bool {
-	return f.pointer() && f.typ.kind != kindStruct
-}
-
 // structFunc returns the decoding function of def. The optional scalar
 // fields of one struct point into one values struct, allocated when the
 // first of them is present: one allocation per object rather than one per
@@ -82,7 +76,7 @@ func (g *decoderGen) structFunc(def *structDef) string {
 	var cases, values strings.Builder
 	valuesType := strings.ToLower(def.name[:1]) + def.name[1:] + "Values"
 	for _, f := range def.fields {
-		if scalarPointer(f) {
+		if f.scalarPointer() {
 			fmt.Fprintf(&values, "%s %s\n", valueField(f), f.typ.expr())
 		}
 	}
@@ -95,7 +89,7 @@ func (g *decoderGen) structFunc(def *structDef) string {
 		}
 		wrap := func(e string) string { return "jsonvalid.AtKey(key, " + e + ")" }
 		switch {
-		case scalarPointer(f):
+		case f.scalarPointer():
 			fmt.Fprintf(&cases, "if vals == nil {\nvals = new(%s)\n}\n%s\np.%s = &vals.%s\n",
 				valuesType, g.into("vals."+valueField(f), f.typ, wrap), f.name, valueField(f))
 		case f.pointer():
@@ -185,7 +179,7 @@ func (g *decoderGen) into(lv string, t *goType, wrap func(string) string) string
 // (%[2]s).
 func (g *decoderGen) element(lv string, t *goType, wrap func(string) string, store string) string {
 	e := g.temp("e")
-	if t.elemNullable && t.elem.kind != kindRaw && t.elem.kind != kindSlice && t.elem.kind != kindMap {
+	if t.elemPointer() {
 		return fmt.Sprintf("var %[1]s *%[2]s\nif !d.Null() {\n%[1]s = new(%[2]s)\n%[3]s\n}\n%[4]s",
 			e, t.elem.expr(), g.into("*"+e, t.elem, wrap), fmt.Sprintf(store, lv, e))
 	}
