@@ -41,19 +41,23 @@ func Decode%[1]sPayload(data []byte, p *%[2]s) (err error) {
 `, channelName, root)
 	g := &decoderGen{}
 	for _, def := range m.structs {
-		fmt.Fprintf(&b, `
-// UnmarshalJSON decodes data as Decode%[2]sPayload decodes a payload: keys
-// match field names exactly, and integers in any notation fit int64 fields.
-func (p *%[1]s) UnmarshalJSON(data []byte) (err error) {
-	defer jsonvalid.Catch(&err) // data that is not JSON
+		body := fmt.Sprintf(`defer jsonvalid.Catch(&err) // data that is not JSON
 	*p = %[1]s{}
 	d := jsonvalid.NewDecoder(data)
 	if err := decode%[1]s(&d, p); err != nil {
 		return err
 	}
-	return d.End()
+	return d.End()`, def.name)
+		if def == m.root.def {
+			body = fmt.Sprintf("*p = %s{}\nreturn Decode%sPayload(data, p)", def.name, channelName)
+		}
+		fmt.Fprintf(&b, `
+// UnmarshalJSON decodes data as Decode%[2]sPayload decodes a payload: keys
+// match field names exactly, and integers in any notation fit int64 fields.
+func (p *%[1]s) UnmarshalJSON(data []byte) (err error) {
+	%[3]s
 }
-`, def.name, channelName)
+`, def.name, channelName, body)
 		b.WriteString(g.structFunc(def))
 	}
 	return formatSource(b.Bytes())
@@ -77,7 +81,7 @@ func (g *decoderGen) structFunc(def *structDef) string {
 	valuesType := strings.ToLower(def.name[:1]) + def.name[1:] + "Values"
 	for _, f := range def.fields {
 		if f.scalarPointer() {
-			fmt.Fprintf(&values, "%s %s\n", valueField(f), f.typ.expr())
+			fmt.Fprintf(&values, "%s %s\n", f.name, f.typ.expr())
 		}
 	}
 	for i, f := range def.fields {
@@ -91,7 +95,7 @@ func (g *decoderGen) structFunc(def *structDef) string {
 		switch {
 		case f.scalarPointer():
 			fmt.Fprintf(&cases, "if vals == nil {\nvals = new(%s)\n}\n%s\np.%s = &vals.%s\n",
-				valuesType, g.into("vals."+valueField(f), f.typ, wrap), f.name, valueField(f))
+				valuesType, g.into("vals."+f.name, f.typ, wrap), f.name, f.name)
 		case f.pointer():
 			v := g.temp("v")
 			fmt.Fprintf(&cases, "var %s %s\n%s\np.%s = &%s\n", v, f.typ.expr(), g.into(v, f.typ, wrap), f.name, v)
@@ -100,12 +104,9 @@ func (g *decoderGen) structFunc(def *structDef) string {
 		}
 	}
 	words := max(1, (len(def.fields)+63)/64)
-	var decl string
+	var decl, valsVar string
 	if values.Len() > 0 {
 		decl = fmt.Sprintf("\n// %s holds the optional scalar fields of one %s.\ntype %s struct {\n%s}\n", valuesType, def.name, valuesType, values.String())
-	}
-	valsVar := ""
-	if values.Len() > 0 {
 		valsVar = "var vals *" + valuesType + "\n"
 	}
 	return decl + fmt.Sprintf(`
@@ -126,9 +127,6 @@ func decode%[1]s(d *jsonvalid.Decoder, p *%[1]s) error {
 }
 `, def.name, words, cases.String(), valsVar)
 }
-
-// valueField is the field of f in its struct's values struct.
-func valueField(f *field) string { return f.name }
 
 // into returns statements that decode the next value into lv, an
 // addressable expression of type t; an error is returned through wrap.

@@ -445,7 +445,7 @@ func (m *model) properties(obj map[string]any) (map[string]any, map[string]bool)
 	}
 	for k := range loose {
 		if _, ok := props[k]; !ok {
-			props[k] = cmpOr(precise[k], any(true))
+			props[k] = cmp.Or(precise[k], any(true))
 		}
 	}
 	for k, v := range precise {
@@ -463,14 +463,6 @@ func (m *model) properties(obj map[string]any) (map[string]any, map[string]bool)
 func mapOf(v any) map[string]any {
 	o, _ := v.(map[string]any)
 	return o
-}
-
-// cmpOr returns a unless it is nil, else b.
-func cmpOr(a, b any) any {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // types returns the JSON types a schema allows: its "type", or what its
