@@ -12,13 +12,13 @@ import (
 // field's type (see jsonvalid.Decoder), and an UnmarshalJSON method that
 // uses it, so that encoding/json decodes the payload types the same way.
 // It never gives up: what the Go types cannot hold is an error naming the
-// value's JSON pointer.
-func renderDecoders(pkg, head, channelName string, m *model) ([]byte, error) {
+// value's JSON pointer. decode names the payload's decoder (declsOf).
+func renderDecoders(pkg, head, decode string, m *model) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\n\npackage %s\n\nimport (\n\"encoding/json\"\n\"time\"\n\n\"github.com/mjhook/mjhook/internal/jsonvalid\"\n)\n", head, pkg)
 	root := m.root.def.name
 	fmt.Fprintf(&b, `
-// Decode%[1]sPayload decodes data, one JSON value, into *p in one pass over
+// %[1]s decodes data, one JSON value, into *p in one pass over
 // its bytes; data that is not fails with a *jsonvalid.SyntaxError, as
 // encoding/json's would (run the validator first: it checks the syntax in
 // the same pass as the schema). Object keys match
@@ -30,7 +30,7 @@ func renderDecoders(pkg, head, channelName string, m *model) ([]byte, error) {
 // a payload that was not validated) fails with an error naming its JSON
 // pointer, as does a key repeated in one object. null leaves a field
 // unset, as in encoding/json.
-func Decode%[1]sPayload(data []byte, p *%[2]s) (err error) {
+func %[1]s(data []byte, p *%[2]s) (err error) {
 	defer jsonvalid.Catch(&err) // data that is not JSON
 	d := jsonvalid.NewDecoder(data)
 	if err := decode%[2]s(&d, p); err != nil {
@@ -38,7 +38,7 @@ func Decode%[1]sPayload(data []byte, p *%[2]s) (err error) {
 	}
 	return d.End()
 }
-`, channelName, root)
+`, decode, root)
 	g := &decoderGen{}
 	for _, def := range m.structs {
 		body := fmt.Sprintf(`defer jsonvalid.Catch(&err) // data that is not JSON
@@ -49,15 +49,15 @@ func Decode%[1]sPayload(data []byte, p *%[2]s) (err error) {
 	}
 	return d.End()`, def.name)
 		if def == m.root.def {
-			body = fmt.Sprintf("*p = %s{}\nreturn Decode%sPayload(data, p)", def.name, channelName)
+			body = fmt.Sprintf("*p = %s{}\nreturn %s(data, p)", def.name, decode)
 		}
 		fmt.Fprintf(&b, `
-// UnmarshalJSON decodes data as Decode%[2]sPayload decodes a payload: keys
+// UnmarshalJSON decodes data as %[2]s decodes a payload: keys
 // match field names exactly, and integers in any notation fit int64 fields.
 func (p *%[1]s) UnmarshalJSON(data []byte) (err error) {
 	%[3]s
 }
-`, def.name, channelName, body)
+`, def.name, decode, body)
 		b.WriteString(g.structFunc(def))
 	}
 	return formatSource(b.Bytes())
