@@ -2,9 +2,7 @@
 
 package gen
 
-import (
-	"github.com/mjhook/mjhook/internal/jsonvalid"
-)
+import "github.com/mjhook/mjhook/internal/jsonvalid"
 
 // DecodeWebhookPayload decodes data, one JSON value, into *p in one pass over
 // its bytes; data that is not fails with a *jsonvalid.SyntaxError, as
@@ -30,13 +28,8 @@ func DecodeWebhookPayload(data []byte, p *JobWebhookPayload) (err error) {
 // UnmarshalJSON decodes data as DecodeWebhookPayload decodes a payload: keys
 // match field names exactly, and integers in any notation fit int64 fields.
 func (p *JobWebhookPayload) UnmarshalJSON(data []byte) (err error) {
-	defer jsonvalid.Catch(&err) // data that is not JSON
 	*p = JobWebhookPayload{}
-	d := jsonvalid.NewDecoder(data)
-	if err := decodeJobWebhookPayload(&d, p); err != nil {
-		return err
-	}
-	return d.End()
+	return DecodeWebhookPayload(data, p)
 }
 
 // jobWebhookPayloadValues holds the optional scalar fields of one JobWebhookPayload.

@@ -2,9 +2,7 @@
 
 package gen
 
-import (
-	"time"
-)
+import "time"
 
 // The webhook payload delivered for job status change events. Contains the
 // complete job object with current state and results.

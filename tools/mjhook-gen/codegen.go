@@ -250,6 +250,13 @@ func removeUnusedImports(src []byte) ([]byte, error) {
 			astutil.DeleteNamedImport(fset, file, alias, path)
 		}
 	}
+	// DeleteNamedImport keeps the parentheses of a declaration it leaves
+	// one import in: drop them, as gofmt's readers expect (import "x").
+	for _, decl := range file.Decls {
+		if d, ok := decl.(*ast.GenDecl); ok && d.Tok == token.IMPORT && len(d.Specs) == 1 {
+			d.Lparen, d.Rparen = token.NoPos, token.NoPos
+		}
+	}
 	var b bytes.Buffer
 	if err := format.Node(&b, fset, file); err != nil {
 		return nil, err

@@ -12,13 +12,13 @@ import (
 // field's type (see jsonvalid.Decoder), and an UnmarshalJSON method that
 // uses it, so that encoding/json decodes the payload types the same way.
 // It never gives up: what the Go types cannot hold is an error naming the
-// value's JSON pointer.
-func renderDecoders(pkg, head, channelName string, m *model) ([]byte, error) {
+// value's JSON pointer. decode names the payload's decoder (declsOf).
+func renderDecoders(pkg, head, decode string, m *model) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\n\npackage %s\n\nimport (\n\"encoding/json\"\n\"time\"\n\n\"github.com/mjhook/mjhook/internal/jsonvalid\"\n)\n", head, pkg)
 	root := m.root.def.name
 	fmt.Fprintf(&b, `
-// Decode%[1]sPayload decodes data, one JSON value, into *p in one pass over
+// %[1]s decodes data, one JSON value, into *p in one pass over
 // its bytes; data that is not fails with a *jsonvalid.SyntaxError, as
 // encoding/json's would (run the validator first: it checks the syntax in
 // the same pass as the schema). Object keys match
@@ -30,7 +30,7 @@ func renderDecoders(pkg, head, channelName string, m *model) ([]byte, error) {
 // a payload that was not validated) fails with an error naming its JSON
 // pointer, as does a key repeated in one object. null leaves a field
 // unset, as in encoding/json.
-func Decode%[1]sPayload(data []byte, p *%[2]s) (err error) {
+func %[1]s(data []byte, p *%[2]s) (err error) {
 	defer jsonvalid.Catch(&err) // data that is not JSON
 	d := jsonvalid.NewDecoder(data)
 	if err := decode%[2]s(&d, p); err != nil {
@@ -38,22 +38,26 @@ func Decode%[1]sPayload(data []byte, p *%[2]s) (err error) {
 	}
 	return d.End()
 }
-`, channelName, root)
+`, decode, root)
 	g := &decoderGen{}
 	for _, def := range m.structs {
-		fmt.Fprintf(&b, `
-// UnmarshalJSON decodes data as Decode%[2]sPayload decodes a payload: keys
-// match field names exactly, and integers in any notation fit int64 fields.
-func (p *%[1]s) UnmarshalJSON(data []byte) (err error) {
-	defer jsonvalid.Catch(&err) // data that is not JSON
+		body := fmt.Sprintf(`defer jsonvalid.Catch(&err) // data that is not JSON
 	*p = %[1]s{}
 	d := jsonvalid.NewDecoder(data)
 	if err := decode%[1]s(&d, p); err != nil {
 		return err
 	}
-	return d.End()
+	return d.End()`, def.name)
+		if def == m.root.def {
+			body = fmt.Sprintf("*p = %s{}\nreturn %s(data, p)", def.name, decode)
+		}
+		fmt.Fprintf(&b, `
+// UnmarshalJSON decodes data as %[2]s decodes a payload: keys
+// match field names exactly, and integers in any notation fit int64 fields.
+func (p *%[1]s) UnmarshalJSON(data []byte) (err error) {
+	%[3]s
 }
-`, def.name, channelName)
+`, def.name, decode, body)
 		b.WriteString(g.structFunc(def))
 	}
 	return formatSource(b.Bytes())
@@ -68,12 +72,6 @@ func (g *decoderGen) temp(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, g.tmp)
 }
 
-// scalarPointer reports whether f is a pointer to a value the decoder
-// reads itself (not a struct): those of one struct share one allocation.
-func scalarPointer(f *field) bool {
-	return f.pointer() && f.typ.kind != kindStruct
-}
-
 // structFunc returns the decoding function of def. The optional scalar
 // fields of one struct point into one values struct, allocated when the
 // first of them is present: one allocation per object rather than one per
@@ -82,8 +80,8 @@ func (g *decoderGen) structFunc(def *structDef) string {
 	var cases, values strings.Builder
 	valuesType := strings.ToLower(def.name[:1]) + def.name[1:] + "Values"
 	for _, f := range def.fields {
-		if scalarPointer(f) {
-			fmt.Fprintf(&values, "%s %s\n", valueField(f), f.typ.expr())
+		if f.scalarPointer() {
+			fmt.Fprintf(&values, "%s %s\n", f.name, f.typ.expr())
 		}
 	}
 	for i, f := range def.fields {
@@ -95,9 +93,9 @@ func (g *decoderGen) structFunc(def *structDef) string {
 		}
 		wrap := func(e string) string { return "jsonvalid.AtKey(key, " + e + ")" }
 		switch {
-		case scalarPointer(f):
+		case f.scalarPointer():
 			fmt.Fprintf(&cases, "if vals == nil {\nvals = new(%s)\n}\n%s\np.%s = &vals.%s\n",
-				valuesType, g.into("vals."+valueField(f), f.typ, wrap), f.name, valueField(f))
+				valuesType, g.into("vals."+f.name, f.typ, wrap), f.name, f.name)
 		case f.pointer():
 			v := g.temp("v")
 			fmt.Fprintf(&cases, "var %s %s\n%s\np.%s = &%s\n", v, f.typ.expr(), g.into(v, f.typ, wrap), f.name, v)
@@ -106,12 +104,9 @@ func (g *decoderGen) structFunc(def *structDef) string {
 		}
 	}
 	words := max(1, (len(def.fields)+63)/64)
-	var decl string
+	var decl, valsVar string
 	if values.Len() > 0 {
 		decl = fmt.Sprintf("\n// %s holds the optional scalar fields of one %s.\ntype %s struct {\n%s}\n", valuesType, def.name, valuesType, values.String())
-	}
-	valsVar := ""
-	if values.Len() > 0 {
 		valsVar = "var vals *" + valuesType + "\n"
 	}
 	return decl + fmt.Sprintf(`
@@ -132,9 +127,6 @@ func decode%[1]s(d *jsonvalid.Decoder, p *%[1]s) error {
 }
 `, def.name, words, cases.String(), valsVar)
 }
-
-// valueField is the field of f in its struct's values struct.
-func valueField(f *field) string { return f.name }
 
 // into returns statements that decode the next value into lv, an
 // addressable expression of type t; an error is returned through wrap.
@@ -185,7 +177,7 @@ func (g *decoderGen) into(lv string, t *goType, wrap func(string) string) string
 // (%[2]s).
 func (g *decoderGen) element(lv string, t *goType, wrap func(string) string, store string) string {
 	e := g.temp("e")
-	if t.elemNullable && t.elem.kind != kindRaw && t.elem.kind != kindSlice && t.elem.kind != kindMap {
+	if t.elemPointer() {
 		return fmt.Sprintf("var %[1]s *%[2]s\nif !d.Null() {\n%[1]s = new(%[2]s)\n%[3]s\n}\n%[4]s",
 			e, t.elem.expr(), g.into("*"+e, t.elem, wrap), fmt.Sprintf(store, lv, e))
 	}

@@ -166,8 +166,7 @@ func render(doc []byte, cfg config) (map[string][]byte, []string, error) {
 			return nil, nil, fmt.Errorf("asyncapi-codegen: %w", err)
 		}
 	}
-	reserved = append(reserved, "Violation", "Router", "Validate"+channelName+"Payload",
-		"Decode"+channelName+"Payload", channelName+"PayloadJSONSchema")
+	reserved = append(reserved, generatedNames(r.Channel, cfg.routeBy != "")...)
 
 	m, err := newModel(r.Schema, rootName, reserved)
 	if err != nil {
@@ -185,7 +184,7 @@ func render(doc []byte, cfg config) (map[string][]byte, []string, error) {
 	if files["types.gen.go"], err = renderTypes(pkg, head, m); err != nil {
 		return nil, nil, err
 	}
-	if files["decoder.gen.go"], err = renderDecoders(pkg, head, channelName, m); err != nil {
+	if files["decoder.gen.go"], err = renderDecoders(pkg, head, declsOf(r.Channel).decode, m); err != nil {
 		return nil, nil, err
 	}
 	if cfg.routeBy != "" {
@@ -249,7 +248,7 @@ func renderSchemas(pkg, head string, schemas map[string][]byte) ([]byte, error) 
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\n\npackage %s\n", head, pkg)
 	for _, channel := range slices.Sorted(maps.Keys(schemas)) {
-		name := goName(channel) + "PayloadJSONSchema"
+		name := declsOf(channel).schema
 		lit := "`" + string(schemas[channel]) + "`"
 		if bytes.ContainsRune(schemas[channel], '`') {
 			lit = strconv.Quote(string(schemas[channel]))

@@ -118,6 +118,40 @@ func TestGeneratedNamesReadLikeGo(t *testing.T) {
 	}
 }
 
+// TestPayloadTypesAvoidGeneratedNames: a payload type never takes a name
+// mjhook-gen declares itself, and Router is taken only when there is a
+// Router. An enum type is named after its property when that name is free,
+// else after its place.
+func TestPayloadTypesAvoidGeneratedNames(t *testing.T) {
+	t.Parallel()
+	var props strings.Builder
+	for _, p := range []string{"level", "violation", "router", "validate_hook_payload", "decode_hook_payload", "hook_payload_json_schema"} {
+		fmt.Fprintf(&props, "            %s: {enum: [a]}\n", p)
+	}
+	doc := spec("          type: object\n          properties:\n" + props.String())
+	taken := []string{"HookPayloadViolation", "HookPayloadValidateHookPayload", "HookPayloadDecodeHookPayload", "HookPayloadHookPayloadJSONSchema"}
+	tests := []struct {
+		name    string
+		routeBy string
+		want    []string // the enum types
+	}{
+		{"without Router", "", append([]string{"Level", "Router"}, taken...)},
+		{"with Router", "router", append([]string{"Level", "HookPayloadRouter"}, taken...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files, _, err := render(doc, config{pkg: "gen", routeBy: tt.routeBy})
+			require.NoError(t, err)
+			var enums []string
+			for _, m := range regexp.MustCompile(`(?m)^type (\w+) string$`).FindAllStringSubmatch(string(files["types.gen.go"]), -1) {
+				enums = append(enums, m[1])
+			}
+			assert.ElementsMatch(t, tt.want, enums)
+		})
+	}
+}
+
 func TestSpecChangeChangesOutput(t *testing.T) {
 	t.Parallel()
 	before := renderDoc(t, readSpec(t))

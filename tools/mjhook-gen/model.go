@@ -83,11 +83,14 @@ type field struct {
 
 // pointer reports whether the field is a pointer to its type.
 func (f *field) pointer() bool {
-	switch f.typ.kind {
-	case kindSlice, kindMap, kindRaw:
-		return false
-	}
-	return !f.required || f.nullable
+	return !f.typ.nilable() && (!f.required || f.nullable)
+}
+
+// scalarPointer reports whether f is a pointer to a value that is not a
+// struct: its accessor dereferences it, and the decoder reads the value
+// itself (those of one struct share one allocation).
+func (f *field) scalarPointer() bool {
+	return f.pointer() && f.typ.kind != kindStruct
 }
 
 // enumDef is a generated string enum type.
@@ -101,6 +104,23 @@ type enumDef struct {
 	values     []string
 	consts     []string // constant names, parallel to values
 	valuesFunc string   // the function that lists the values
+}
+
+// nilable reports whether t is its own nil (a slice, a map or
+// json.RawMessage), which stands for an absent or null value: a field or
+// element of t is never a pointer.
+func (t *goType) nilable() bool {
+	switch t.kind {
+	case kindSlice, kindMap, kindRaw:
+		return true
+	}
+	return false
+}
+
+// elemPointer reports whether the elements of slice or map t are pointers:
+// they may be null, and their type is not its own nil.
+func (t *goType) elemPointer() bool {
+	return t.elemNullable && !t.elem.nilable()
 }
 
 // expr is the Go expression of t.
@@ -130,7 +150,7 @@ func (t *goType) expr() string {
 
 func (t *goType) elemExpr() string {
 	e := t.elem.expr()
-	if t.elemNullable && t.elem.kind != kindRaw && t.elem.kind != kindSlice && t.elem.kind != kindMap {
+	if t.elemPointer() {
 		return "*" + e
 	}
 	return e
@@ -425,7 +445,7 @@ func (m *model) properties(obj map[string]any) (map[string]any, map[string]bool)
 	}
 	for k := range loose {
 		if _, ok := props[k]; !ok {
-			props[k] = cmpOr(precise[k], any(true))
+			props[k] = cmp.Or(precise[k], any(true))
 		}
 	}
 	for k, v := range precise {
@@ -443,14 +463,6 @@ func (m *model) properties(obj map[string]any) (map[string]any, map[string]bool)
 func mapOf(v any) map[string]any {
 	o, _ := v.(map[string]any)
 	return o
-}
-
-// cmpOr returns a unless it is nil, else b.
-func cmpOr(a, b any) any {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // types returns the JSON types a schema allows: its "type", or what its

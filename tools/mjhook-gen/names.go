@@ -108,3 +108,36 @@ func (n *namer) claim(name string) string {
 
 // free reports whether name is not taken.
 func (n *namer) free(name string) bool { return !n.taken[name] }
+
+// Names of the types mjhook-gen declares beside the payload's.
+const (
+	violationType = "Violation" // what a validator returns
+	routerType    = "Router"    // the AppSubscriber of -router
+)
+
+// payloadDecls names what mjhook-gen declares for the payloads of a
+// receiving channel, beside their types.
+type payloadDecls struct {
+	schema   string // the JSON Schema constant: WebhookPayloadJSONSchema
+	validate string // the validator: ValidateWebhookPayload
+	decode   string // the decoder: DecodeWebhookPayload
+}
+
+// declsOf returns the names of the declarations for the payloads of
+// channel.
+func declsOf(channel string) payloadDecls {
+	n := goName(channel)
+	return payloadDecls{schema: n + "PayloadJSONSchema", validate: "Validate" + n + "Payload", decode: "Decode" + n + "Payload"}
+}
+
+// generatedNames lists the names mjhook-gen declares in the package for
+// channel beside the payload's types, which must not take them; Router
+// only when it is generated.
+func generatedNames(channel string, router bool) []string {
+	d := declsOf(channel)
+	names := []string{violationType, d.schema, d.validate, d.decode}
+	if router {
+		names = append(names, routerType)
+	}
+	return names
+}

@@ -13,7 +13,7 @@ type subscriberAPI struct {
 	message string // WebhookMessage
 }
 
-// renderRouter writes Router, an AppSubscriber with one function field per
+// renderRouter writes Router (routerType), an AppSubscriber with one function field per
 // value of the payload's enum property routeBy, so that a value added to
 // the spec gets its own field on the next `go generate`.
 func renderRouter(pkg, head string, m *model, api subscriberAPI, routeBy string) ([]byte, error) {
@@ -33,26 +33,26 @@ func renderRouter(pkg, head string, m *model, api subscriberAPI, routeBy string)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\n\npackage %s\n\nimport \"context\"\n", head, pkg)
 	fmt.Fprintf(&b, `
-// Router is an AppSubscriber that hands each message to the function of its
+// %[2]s is an AppSubscriber that hands each message to the function of its
 // %[1]q value: one field per value the spec lists, so that a value added to
 // the spec gets its field when gen is generated again. A nil field
 // acknowledges its messages without doing anything, unless Default is set:
 // Default receives the messages whose field is nil.
-type Router struct {
-`, routeBy)
+type %[2]s struct {
+`, routeBy, routerType)
 	for i, v := range e.values {
 		fmt.Fprintf(&b, "\t// %s receives the messages whose %s is %q (%s).\n\t%s %s\n", names[i], routeBy, v, e.consts[i], names[i], fn)
 	}
 	fmt.Fprintf(&b, "\t// Default receives the messages whose field is nil.\n\tDefault %s\n}\n", fn)
 	fmt.Fprintf(&b, `
-var _ AppSubscriber = Router{}
+var _ AppSubscriber = %[6]s{}
 
 // %[1]s calls the function of msg's %[2]s value, or Default, and returns
 // its error; it returns nil when both are nil.
-func (r Router) %[1]s(ctx context.Context, msg %[3]s) error {
+func (r %[6]s) %[1]s(ctx context.Context, msg %[3]s) error {
 	var fn %[4]s
 	switch msg.Payload.Get%[5]s() {
-`, api.method, routeBy, api.message, fn, f.name)
+`, api.method, routeBy, api.message, fn, f.name, routerType)
 	for i := range e.values {
 		fmt.Fprintf(&b, "\tcase %s:\n\t\tfn = r.%s\n", e.consts[i], names[i])
 	}

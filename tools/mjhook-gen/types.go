@@ -79,7 +79,7 @@ func writeAccessor(b *bytes.Buffer, def *structDef, f *field) {
 }
 
 func fieldRef(def *structDef, f *field) string {
-	if f.pointer() && f.typ.kind != kindStruct {
+	if f.scalarPointer() {
 		return "*" + def.name + "." + f.name
 	}
 	return def.name + "." + f.name
@@ -87,9 +87,9 @@ func fieldRef(def *structDef, f *field) string {
 
 func absentNote(f *field) string {
 	switch {
-	case f.pointer() && f.typ.kind != kindStruct:
+	case f.scalarPointer():
 		return " or the field is nil"
-	case f.typ.kind == kindSlice || f.typ.kind == kindMap || f.typ.kind == kindRaw:
+	case f.typ.nilable():
 		return " (nil when absent)"
 	}
 	return ""

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"go/format"
 	"maps"
 	"slices"
 	"strconv"
@@ -25,6 +24,7 @@ func renderValidators(pkg, head string, schemas map[string][]byte) ([]byte, []st
 	var body bytes.Buffer
 	var notes []string
 	for _, channel := range slices.Sorted(maps.Keys(schemas)) {
+		d := declsOf(channel)
 		name := goName(channel)
 		varName := strings.ToLower(name[:1]) + name[1:] + "PayloadSchema"
 		compiled, err := jsonvalid.Compile(schemas[channel])
@@ -37,23 +37,23 @@ func renderValidators(pkg, head string, schemas map[string][]byte) ([]byte, []st
 			return nil, nil, fmt.Errorf("channel %q: %w", channel, err)
 		}
 		fmt.Fprintf(&body, `
-// Validate%[1]sPayload checks that data is exactly one JSON value that
-// satisfies %[1]sPayloadJSONSchema, in one pass over its bytes (see
+// %[1]s checks that data is exactly one JSON value that
+// satisfies %[3]s, in one pass over its bytes (see
 // jsonvalid.Validate). It returns the first limit violations (all when
 // limit <= 0) in document order and how many there are in all, or a
 // *jsonvalid.SyntaxError and no violation when data is not JSON. It agrees
 // with jsonschema/v5 (draft-07, formats asserted) on every document within
 // jsonvalid's limits on nesting and numbers and without duplicate keys;
 // beyond them it reports only those.
-func Validate%[1]sPayload(data []byte, limit int) (violations []Violation, total int, err error) {
+func %[1]s(data []byte, limit int) (violations []%[4]s, total int, err error) {
 	total, err = jsonvalid.Validate(%[2]s, data, limit, func(pointer, message string) {
-		violations = append(violations, Violation{Pointer: pointer, Message: message})
+		violations = append(violations, %[4]s{Pointer: pointer, Message: message})
 	})
 	return violations, total, err
 }
-`, name, varName)
+`, d.validate, varName, d.schema, violationType)
 		if compiled == nil {
-			fmt.Fprintf(&body, "\n// %s validates through jsonschema/v5: see the note at the top of the file.\nvar %s = mustReference(%sPayloadJSONSchema)\n", varName, varName, name)
+			fmt.Fprintf(&body, "\n// %s validates through jsonschema/v5: see the note at the top of the file.\nvar %s = mustReference(%s)\n", varName, varName, d.schema)
 		} else {
 			writeSchemaVars(&body, varName, compiled)
 		}
@@ -65,18 +65,15 @@ func Validate%[1]sPayload(data []byte, limit int) (violations []Violation, total
 		b.WriteString("//\n// Note: " + n + "\n")
 	}
 	fmt.Fprintf(&b, "\npackage %s\n\n", pkg)
-	if bytes.Contains(body.Bytes(), []byte("regexp.MustCompile")) {
-		b.WriteString("import (\n\"regexp\"\n\n\"github.com/mjhook/mjhook/internal/jsonvalid\"\n)\n")
-	} else {
-		b.WriteString("import \"github.com/mjhook/mjhook/internal/jsonvalid\"\n")
-	}
-	b.WriteString(`
-// Violation is one way a payload breaks its JSON Schema.
-type Violation struct {
-	Pointer string ` + "`json:\"pointer\"`" + ` // JSON Pointer (RFC 6901) of the offending value; "" is the whole payload
-	Message string ` + "`json:\"message\"`" + `
+	// formatSource drops regexp when no schema has a pattern.
+	b.WriteString("import (\n\"regexp\"\n\n\"github.com/mjhook/mjhook/internal/jsonvalid\"\n)\n")
+	fmt.Fprintf(&b, `
+// %[1]s is one way a payload breaks its JSON Schema.
+type %[1]s struct {
+	Pointer string %[2]s // JSON Pointer (RFC 6901) of the offending value; "" is the whole payload
+	Message string %[3]s
 }
-`)
+`, violationType, "`json:\"pointer\"`", "`json:\"message\"`")
 	b.Write(body.Bytes())
 	if len(notes) > 0 {
 		b.WriteString(`
@@ -91,7 +88,7 @@ func mustReference(schema string) *jsonvalid.Schema {
 }
 `)
 	}
-	src, err := format.Source(b.Bytes())
+	src, err := formatSource(b.Bytes())
 	return src, notes, err
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,5 +130,5 @@ func TestOverlay(t *testing.T) {
 		`[{ expected object, but got array}] 1 <nil>`,
 		`[{/a expected string, but got number} {/n/s expected string, but got number} {/n/next/next/s expected string, but got number}] 3 <nil>`,
 	}, "\n")
-	assert.Contains(t, string(out), want, fmt.Sprintf("%s", out))
+	assert.Contains(t, string(out), want, string(out))
 }
