@@ -20,7 +20,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
@@ -71,73 +70,203 @@ func (e *ProblemsError) Unwrap() error { return ErrUnsupported }
 // Document is a parsed AsyncAPI document.
 type Document struct {
 	root  map[string]any
-	lines *yaml.Node
+	lines map[string]int // line of each place, by canonical JSON pointer ("#/a/b")
 }
 
-// Parse parses an AsyncAPI 2.x document, YAML or JSON.
+// Parse parses an AsyncAPI 2.x document, YAML or JSON. The document is
+// read once, with gopkg.in/yaml.v3 (YAML 1.2: on, y, yes and N are strings,
+// as keys and as values), and the values and the lines of their places come
+// from that one reading, so they cannot disagree.
 func Parse(doc []byte) (*Document, error) {
-	raw, err := sigsyaml.YAMLToJSON(doc)
+	var node yaml.Node
+	if err := yaml.Unmarshal(doc, &node); err != nil {
+		return nil, fmt.Errorf("specschema: parse document: %w", err)
+	}
+	if len(node.Content) != 1 || node.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("specschema: parse document: the document is not a mapping")
+	}
+	c := converter{lines: map[string]int{}}
+	v, err := c.value(node.Content[0], "#", node.Content[0].Line)
 	if err != nil {
 		return nil, fmt.Errorf("specschema: parse document: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var root map[string]any
-	if err := dec.Decode(&root); err != nil {
-		return nil, fmt.Errorf("specschema: parse document: %w", err)
-	}
-	d := &Document{root: root}
-	var node yaml.Node
-	if yaml.Unmarshal(doc, &node) == nil && len(node.Content) == 1 {
-		d.lines = node.Content[0]
-	}
+	root := v.(map[string]any)
+	d := &Document{root: root, lines: c.lines}
 	if v, _ := root["asyncapi"].(string); !strings.HasPrefix(v, "2.") {
 		return nil, d.problems(Problem{Pointer: "#/asyncapi", Message: fmt.Sprintf("asyncapi version %v: only 2.x is supported", root["asyncapi"])})
 	}
 	return d, nil
 }
 
+// MarshalJSON returns the document as JSON, with the values Parse read: a
+// YAML document's JSON form, for tools that edit a spec as JSON (RFC 6902
+// patches) and must read it as the generator does.
+func (d *Document) MarshalJSON() ([]byte, error) {
+	return json.Marshal(d.root)
+}
+
+// maxValues bounds the values of a document, aliases expanded, so that a
+// few lines of nested aliases cannot exhaust memory.
+const maxValues = 1 << 20
+
+// converter turns a yaml.Node tree into the values encoding/json would
+// decode from the same document written as JSON (map[string]any, []any,
+// string, json.Number, bool, nil), and records the line of each place.
+type converter struct {
+	lines map[string]int
+	count int
+}
+
+// value converts n, found at pointer, whose place starts on line (the
+// line of its key, for a mapping's value).
+func (c *converter) value(n *yaml.Node, pointer string, line int) (any, error) {
+	if c.count++; c.count > maxValues {
+		return nil, fmt.Errorf("line %d: more than %d values, aliases expanded", n.Line, maxValues)
+	}
+	c.lines[pointer] = line
+	switch n.Kind {
+	case yaml.AliasNode:
+		return c.value(n.Alias, pointer, line)
+	case yaml.MappingNode:
+		out := map[string]any{}
+		if err := c.mapping(n, pointer, out, true); err != nil {
+			return nil, err
+		}
+		return out, nil
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, item := range n.Content {
+			v, err := c.value(item, pointer+"/"+strconv.Itoa(i), item.Line)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		return scalar(n)
+	}
+	return nil, fmt.Errorf("line %d: unexpected YAML node", n.Line)
+}
+
+// mapping adds n's members to out; explicit is false for a mapping merged
+// in with "<<", whose keys give way to those already there.
+func (c *converter) mapping(n *yaml.Node, pointer string, out map[string]any, explicit bool) error {
+	var merges []*yaml.Node
+	keyLines := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		key, err := c.key(k)
+		if err != nil {
+			return err
+		}
+		if at, dup := keyLines[key]; dup {
+			return fmt.Errorf("line %d: key %q already defined at line %d", k.Line, key, at)
+		}
+		keyLines[key] = k.Line
+		if _, there := out[key]; there && !explicit {
+			continue
+		}
+		value, err := c.value(v, pointer+"/"+jsonvalid.EscapeToken(key), k.Line)
+		if err != nil {
+			return err
+		}
+		out[key] = value
+	}
+	// Merged mappings: the first listed wins over the next ones.
+	for _, m := range merges {
+		m = unalias(m)
+		sources := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			sources = m.Content
+		}
+		for _, src := range sources {
+			if src = unalias(src); src.Kind != yaml.MappingNode {
+				return fmt.Errorf("line %d: a merge (<<) of something other than a mapping", src.Line)
+			}
+			if err := c.mapping(src, pointer, out, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// key returns a mapping key as written: JSON has only string keys, and
+// 1.0, true or null as a key mean the text, not a value.
+func (c *converter) key(k *yaml.Node) (string, error) {
+	k = unalias(k)
+	if k.Kind != yaml.ScalarNode {
+		return "", fmt.Errorf("line %d: a mapping key that is not a scalar", k.Line)
+	}
+	return k.Value, nil
+}
+
+func unalias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// scalar converts a scalar node as YAML 1.2's core schema resolves it:
+// numbers become json.Number, in encoding/json's form of their value.
+func scalar(n *yaml.Node) (any, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool", "!!int", "!!float":
+	default: // !!str, !!timestamp (kept as written), !!binary, a local tag
+		return n.Value, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	switch v := v.(type) {
+	case bool:
+		return v, nil
+	case int:
+		return json.Number(strconv.Itoa(v)), nil
+	case int64:
+		return json.Number(strconv.FormatInt(v, 10)), nil
+	case uint64:
+		return json.Number(strconv.FormatUint(v, 10)), nil
+	case float64:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %s is not a JSON number", n.Line, n.Value)
+		}
+		return json.Number(b), nil
+	}
+	return nil, fmt.Errorf("line %d: unexpected value %q", n.Line, n.Value)
+}
+
 // Line returns the line of the value at pointer ("#/channels/~1webhook"),
-// or 0 when it is unknown.
+// or, when there is none, of the nearest place that contains it; 0 when
+// even that is unknown.
 func (d *Document) Line(pointer string) int {
-	n := d.lines
-	if n == nil {
-		return 0
-	}
 	ptr, _ := strings.CutPrefix(pointer, "#")
-	line := n.Line
-	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
-		if ptr == "" {
-			break
-		}
-		tok = jsonvalid.UnescapeToken(tok)
-		switch n.Kind {
-		case yaml.MappingNode:
-			var key, next *yaml.Node
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == tok {
-					key, next = n.Content[i], n.Content[i+1]
-				}
-			}
-			if next == nil {
-				return n.Line
-			}
-			// A key's value may start on the next line: the key's line is
-			// the place's.
-			n = next
-			line = key.Line
-		case yaml.SequenceNode:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return n.Line
-			}
-			n = n.Content[i]
-			line = n.Line
-		default:
-			return n.Line
+	var tokens []string
+	if ptr != "" {
+		for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
+			tokens = append(tokens, jsonvalid.EscapeToken(jsonvalid.UnescapeToken(tok)))
 		}
 	}
-	return line
+	for n := len(tokens); n >= 0; n-- {
+		key := "#"
+		if n > 0 {
+			key += "/" + strings.Join(tokens[:n], "/")
+		}
+		if line, ok := d.lines[key]; ok {
+			return line
+		}
+	}
+	return 0
 }
 
 // problems returns a *ProblemsError of ps, with their lines.
