@@ -2,10 +2,11 @@
 // document: the channel the application receives on, and the draft-07 JSON
 // Schema of its payloads, self-contained.
 //
-// It is the one place that reads schemas out of the spec: the generator uses
-// it (through [ReceiverOf]) to generate package gen, and `mjhook validate
-// --spec` uses it (through [PayloadSchema]) to check payloads against a spec
-// that has not been generated yet.
+// It is the one place that reads schemas out of the spec, through one entry
+// point, [Document.ReceiverOf]: the generator uses it to generate package
+// gen, and `mjhook validate --spec` to check payloads against a spec that
+// has not been generated yet, so that the two accept and refuse the same
+// documents, with the same problems.
 package specschema
 
 import (
@@ -62,6 +63,17 @@ func (e *ProblemsError) Error() string {
 		fmt.Fprintf(&b, "%s: %s", p.Pointer, p.Message)
 	}
 	return b.String()
+}
+
+// Describe is the problem as its author looks for it in the document read
+// from path: "path:LINE: #/pointer: message", without ":LINE" when the
+// line is unknown. The generator and `mjhook validate --spec` both print
+// problems this way.
+func (p Problem) Describe(path string) string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s: %s", path, p.Line, p.Pointer, p.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", path, p.Pointer, p.Message)
 }
 
 // Unwrap makes errors.Is(err, ErrUnsupported) true.
@@ -462,115 +474,23 @@ func refOf(v any) string {
 	return ref
 }
 
-// PayloadSchemas returns, for every channel that has a publish operation (the
-// messages the application receives, in AsyncAPI 2 terms), the JSON Schema
-// that its payloads must satisfy, keyed by channel name.
-//
-// Every $ref is inlined, so each schema stands alone (a recursive one is
-// kept, pointing into the schema's own "definitions"). When the operation's
-// message is a oneOf of several messages whose payload schemas differ, the
-// result is their anyOf: a payload is valid when it is valid for at least one
-// of the messages (oneOf would reject a payload that two messages share).
-// The output is indented JSON with sorted keys, byte-identical for the same
-// input.
-func PayloadSchemas(doc []byte) (map[string][]byte, error) {
+// PayloadSchema returns the self-contained draft-07 JSON Schema of the
+// payloads the document's application receives: [Document.ReceiverOf]'s
+// Schema, so exactly what the generator compiles into package gen, and a
+// document the generator refuses is refused with the same *ProblemsError.
+// Every $ref is inlined (a recursive one is kept, pointing into the
+// schema's own "definitions"); the output is indented JSON with sorted
+// keys, byte-identical for the same input.
+func PayloadSchema(doc []byte) ([]byte, error) {
 	d, err := Parse(doc)
 	if err != nil {
 		return nil, err
 	}
-	channels, _ := d.root["channels"].(map[string]any)
-	out := make(map[string][]byte, len(channels))
-	var problems []Problem
-	for _, name := range slices.Sorted(maps.Keys(channels)) {
-		channel, _ := channels[name].(map[string]any)
-		op, _ := channel["publish"].(map[string]any)
-		if op == nil {
-			continue
-		}
-		at := "#/channels/" + jsonvalid.EscapeToken(name) + "/publish/message"
-		r := resolver{root: d.root, definitions: map[string]any{}}
-		msg, err := r.inline(op["message"], at)
-		if err != nil {
-			problems = append(problems, Problem{Pointer: r.errAt, Message: err.Error()})
-			continue
-		}
-		schema, err := payloadOf(msg)
-		if err != nil {
-			problems = append(problems, Problem{Pointer: at, Message: err.Error()})
-			continue
-		}
-		if len(r.definitions) > 0 {
-			schema["definitions"] = r.definitions
-		}
-		schema["$schema"] = Draft07
-		b, err := json.MarshalIndent(schema, "", "  ")
-		if err != nil {
-			return nil, fmt.Errorf("specschema: channel %q: %w", name, err)
-		}
-		out[name] = append(b, '\n')
-	}
-	if len(out) == 0 && len(problems) == 0 {
-		problems = append(problems, Problem{Pointer: "#/channels", Message: "no channel has a publish operation (the messages the application receives)"})
-	}
-	if len(problems) > 0 {
-		return nil, d.problems(problems...)
-	}
-	return out, nil
-}
-
-// PayloadSchema is PayloadSchemas for a document with exactly one receiving
-// channel, which is the case of a webhook spec.
-func PayloadSchema(doc []byte) ([]byte, error) {
-	all, err := PayloadSchemas(doc)
+	r, err := d.ReceiverOf()
 	if err != nil {
 		return nil, err
 	}
-	if len(all) != 1 {
-		return nil, &ProblemsError{Problems: []Problem{{Pointer: "#/channels", Message: fmt.Sprintf(
-			"%d receiving channels (%s), want exactly one", len(all), strings.Join(slices.Sorted(maps.Keys(all)), ", "))}}}
-	}
-	for _, s := range all {
-		return s, nil
-	}
-	panic("unreachable")
-}
-
-// payloadOf returns the payload schema of an inlined message object.
-func payloadOf(msg any) (map[string]any, error) {
-	m, _ := msg.(map[string]any)
-	if alts, ok := m["oneOf"].([]any); ok {
-		var schemas []any
-		seen := map[string]bool{}
-		for _, alt := range alts {
-			s, err := payloadOf(alt)
-			if err != nil {
-				return nil, err
-			}
-			key, _ := json.Marshal(s) // map keys marshal sorted: a canonical form
-			if !seen[string(key)] {
-				seen[string(key)] = true
-				schemas = append(schemas, s)
-			}
-		}
-		switch len(schemas) {
-		case 0:
-			return nil, errors.New("an empty oneOf of messages")
-		case 1:
-			return schemas[0].(map[string]any), nil
-		default:
-			return map[string]any{"anyOf": schemas}, nil
-		}
-	}
-	switch payload := m["payload"].(type) {
-	case map[string]any:
-		return payload, nil
-	case bool:
-		if payload {
-			return map[string]any{}, nil
-		}
-		return map[string]any{"not": map[string]any{}}, nil
-	}
-	return nil, errors.New("a message without a payload schema")
+	return r.Schema, nil
 }
 
 // resolver inlines local $refs of one document.

@@ -53,17 +53,34 @@ components:
     C: {type: integer}
 `
 
-func TestPayloadSchemaInlinesRefsAndJoinsDifferentPayloads(t *testing.T) {
+// TestPayloadSchemaIsTheGenerators: PayloadSchema is ReceiverOf's schema,
+// refs inlined; messages with different payloads, which the generator
+// refuses, are refused with its problems, each at its line.
+func TestPayloadSchemaIsTheGenerators(t *testing.T) {
 	t.Parallel()
-	got, err := specschema.PayloadSchema([]byte(twoPayloads))
+	oneMessage := strings.Replace(twoPayloads, "          - {payload: {type: string}}\n", "", 1)
+	got, err := specschema.PayloadSchema([]byte(oneMessage))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{
 		"$schema": "http://json-schema.org/draft-07/schema#",
-		"anyOf": [
-			{"type": "object", "properties": {"child": {"type": "integer"}}},
-			{"type": "string"}
-		]
+		"type": "object",
+		"properties": {"child": {"type": "integer"}}
 	}`, string(got))
+	d, err := specschema.Parse([]byte(oneMessage))
+	require.NoError(t, err)
+	r, err := d.ReceiverOf()
+	require.NoError(t, err)
+	assert.Equal(t, r.Schema, got)
+
+	_, err = specschema.PayloadSchema([]byte(twoPayloads))
+	var perr *specschema.ProblemsError
+	require.ErrorAs(t, err, &perr)
+	require.Len(t, perr.Problems, 1)
+	p := perr.Problems[0]
+	assert.Equal(t, "#/channels/~1hook/publish/message/oneOf/1", p.Pointer)
+	assert.Equal(t, 9, p.Line)
+	assert.Contains(t, p.Message, "has a different payload from message A")
+	assert.Equal(t, "spec.yaml:9: #/channels/~1hook/publish/message/oneOf/1: "+p.Message, p.Describe("spec.yaml"))
 }
 
 // yaml11Names is a spec whose property names and enum values YAML 1.1
@@ -165,6 +182,7 @@ func TestPayloadSchemaRefuses(t *testing.T) {
 		{"external ref", "asyncapi: 2.6.0\nchannels:\n  /x:\n    publish:\n      message: {payload: {$ref: 'other.yaml#/P'}}\n"},
 		{"dangling ref", "asyncapi: 2.6.0\nchannels:\n  /x:\n    publish:\n      message: {payload: {$ref: '#/components/schemas/Missing'}}\n"},
 		{"message without payload", "asyncapi: 2.6.0\nchannels:\n  /x:\n    publish:\n      message: {name: m}\n"},
+		{"messages with different payloads", twoPayloads},
 		{"two receiving channels", "asyncapi: 2.6.0\nchannels:\n  /x:\n    publish:\n      message: {payload: {type: string}}\n" +
 			"  /y:\n    publish:\n      message: {payload: {type: string}}\n"},
 	}

@@ -263,6 +263,61 @@ func TestValidateAgainstAChangedSpec(t *testing.T) {
 	assert.Contains(t, r.Stdout, "new-type.json: ok")
 }
 
+// TestValidateRefusesWhatTheGeneratorRefuses: --spec reads the spec with
+// the generator's own entry point, so a spec make generate refuses is a
+// usage error that lists the same problems, each as FILE:LINE:
+// #/pointer: message, and nothing is validated: here a message with
+// another payload, and that plus a second receiving channel.
+func TestValidateRefusesWhatTheGeneratorRefuses(t *testing.T) {
+	t.Parallel()
+	otherPayload := func(doc map[string]any) {
+		publish := receivingPublish(t, doc)
+		archived := map[string]any{"name": "jobArchived", "payload": map[string]any{
+			"type": "object", "properties": map[string]any{"archive_id": map[string]any{"type": "string"}}}}
+		msg, _ := publish["message"].(map[string]any)
+		if oneOf, ok := msg["oneOf"].([]any); ok {
+			msg["oneOf"] = append(oneOf, archived)
+		} else {
+			publish["message"] = map[string]any{"oneOf": []any{msg, archived}}
+		}
+	}
+	tests := []struct {
+		name     string
+		edit     func(doc map[string]any)
+		messages []string
+	}{
+		{"a message with another payload", otherPayload, []string{"has a different payload from"}},
+		{"and a second receiving channel", func(doc map[string]any) {
+			otherPayload(doc)
+			doc["channels"].(map[string]any)["/zz-audit"] = map[string]any{"publish": map[string]any{
+				"message": map[string]any{"payload": map[string]any{"type": "string"}}}}
+		}, []string{"has a different payload from", "both have a publish operation"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			spec := editedSpec(t, tt.edit)
+			doc, err := os.ReadFile(spec)
+			require.NoError(t, err)
+			_, err = specschema.PayloadSchema(doc)
+			var perr *specschema.ProblemsError
+			require.ErrorAs(t, err, &perr, "the generator refuses the spec")
+			require.Len(t, perr.Problems, len(tt.messages))
+
+			r := run(t, "", "--spec", spec, "testdata/validate/valid.json")
+			assert.Equal(t, cli.ExitUsage, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+			assert.Empty(t, r.Stdout, "nothing validated")
+			problems := fmt.Sprintf("%d problem", len(tt.messages))
+			assert.Contains(t, r.Stderr, "mjhook validate: "+spec+": "+problems)
+			for i, p := range perr.Problems {
+				assert.Positive(t, p.Line, "%+v", p)
+				assert.Contains(t, p.Message, tt.messages[i])
+				assert.Contains(t, r.Stderr, "\n  "+spec+":"+strconv.Itoa(p.Line)+": "+p.Pointer+": "+p.Message+"\n")
+			}
+		})
+	}
+}
+
 // editedSpec writes the checked-in spec, as the generator reads it, after
 // edit, as JSON in a temporary file, and returns its path.
 func editedSpec(tb testing.TB, edit func(doc map[string]any)) string {
@@ -283,6 +338,19 @@ func editedSpec(tb testing.TB, edit func(doc map[string]any)) string {
 	path := filepath.Join(tb.TempDir(), "spec.json")
 	require.NoError(tb, os.WriteFile(path, j, 0o644))
 	return path
+}
+
+// receivingPublish is the publish operation of the spec's receiving
+// channel, as the generator finds it.
+func receivingPublish(tb testing.TB, doc map[string]any) map[string]any {
+	tb.Helper()
+	j, err := json.Marshal(doc)
+	require.NoError(tb, err)
+	d, err := specschema.Parse(j)
+	require.NoError(tb, err)
+	r, err := d.ReceiverOf()
+	require.NoError(tb, err)
+	return doc["channels"].(map[string]any)[r.Channel].(map[string]any)["publish"].(map[string]any)
 }
 
 // findEnums returns the schemas in doc whose enum lists exactly values.
