@@ -2,10 +2,11 @@
 // document: the channel the application receives on, and the draft-07 JSON
 // Schema of its payloads, self-contained.
 //
-// It is the one place that reads schemas out of the spec: the generator uses
-// it (through [ReceiverOf]) to generate package gen, and `mjhook validate
-// --spec` uses it (through [PayloadSchema]) to check payloads against a spec
-// that has not been generated yet.
+// It is the one place that reads schemas out of the spec, through one entry
+// point, [Document.ReceiverOf]: the generator uses it to generate package
+// gen, and `mjhook validate --spec` to check payloads against a spec that
+// has not been generated yet, so that the two accept and refuse the same
+// documents, with the same problems.
 package specschema
 
 import (
@@ -20,7 +21,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
@@ -65,79 +65,220 @@ func (e *ProblemsError) Error() string {
 	return b.String()
 }
 
+// Describe is the problem as its author looks for it in the document read
+// from path: "path:LINE: #/pointer: message", without ":LINE" when the
+// line is unknown. The generator and `mjhook validate --spec` both print
+// problems this way.
+func (p Problem) Describe(path string) string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s: %s", path, p.Line, p.Pointer, p.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", path, p.Pointer, p.Message)
+}
+
 // Unwrap makes errors.Is(err, ErrUnsupported) true.
 func (e *ProblemsError) Unwrap() error { return ErrUnsupported }
 
 // Document is a parsed AsyncAPI document.
 type Document struct {
 	root  map[string]any
-	lines *yaml.Node
+	lines map[string]int // line of each place, by canonical JSON pointer ("#/a/b")
 }
 
-// Parse parses an AsyncAPI 2.x document, YAML or JSON.
+// Parse parses an AsyncAPI 2.x document, YAML or JSON. The document is
+// read once, with gopkg.in/yaml.v3 (YAML 1.2: on, y, yes and N are strings,
+// as keys and as values), and the values and the lines of their places come
+// from that one reading, so they cannot disagree.
 func Parse(doc []byte) (*Document, error) {
-	raw, err := sigsyaml.YAMLToJSON(doc)
+	var node yaml.Node
+	if err := yaml.Unmarshal(doc, &node); err != nil {
+		return nil, fmt.Errorf("specschema: parse document: %w", err)
+	}
+	if len(node.Content) != 1 || node.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("specschema: parse document: the document is not a mapping")
+	}
+	c := converter{lines: map[string]int{}}
+	v, err := c.value(node.Content[0], "#", node.Content[0].Line)
 	if err != nil {
 		return nil, fmt.Errorf("specschema: parse document: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var root map[string]any
-	if err := dec.Decode(&root); err != nil {
-		return nil, fmt.Errorf("specschema: parse document: %w", err)
-	}
-	d := &Document{root: root}
-	var node yaml.Node
-	if yaml.Unmarshal(doc, &node) == nil && len(node.Content) == 1 {
-		d.lines = node.Content[0]
-	}
+	root := v.(map[string]any)
+	d := &Document{root: root, lines: c.lines}
 	if v, _ := root["asyncapi"].(string); !strings.HasPrefix(v, "2.") {
 		return nil, d.problems(Problem{Pointer: "#/asyncapi", Message: fmt.Sprintf("asyncapi version %v: only 2.x is supported", root["asyncapi"])})
 	}
 	return d, nil
 }
 
+// MarshalJSON returns the document as JSON, with the values Parse read: a
+// YAML document's JSON form, for tools that edit a spec as JSON (RFC 6902
+// patches) and must read it as the generator does.
+func (d *Document) MarshalJSON() ([]byte, error) {
+	return json.Marshal(d.root)
+}
+
+// maxValues bounds the values of a document, aliases expanded, so that a
+// few lines of nested aliases cannot exhaust memory.
+const maxValues = 1 << 20
+
+// converter turns a yaml.Node tree into the values encoding/json would
+// decode from the same document written as JSON (map[string]any, []any,
+// string, json.Number, bool, nil), and records the line of each place.
+type converter struct {
+	lines map[string]int
+	count int
+}
+
+// value converts n, found at pointer, whose place starts on line (the
+// line of its key, for a mapping's value).
+func (c *converter) value(n *yaml.Node, pointer string, line int) (any, error) {
+	if c.count++; c.count > maxValues {
+		return nil, fmt.Errorf("line %d: more than %d values, aliases expanded", n.Line, maxValues)
+	}
+	c.lines[pointer] = line
+	switch n.Kind {
+	case yaml.AliasNode:
+		return c.value(n.Alias, pointer, line)
+	case yaml.MappingNode:
+		out := map[string]any{}
+		if err := c.mapping(n, pointer, out, true); err != nil {
+			return nil, err
+		}
+		return out, nil
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, item := range n.Content {
+			v, err := c.value(item, pointer+"/"+strconv.Itoa(i), item.Line)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		return scalar(n)
+	}
+	return nil, fmt.Errorf("line %d: unexpected YAML node", n.Line)
+}
+
+// mapping adds n's members to out; explicit is false for a mapping merged
+// in with "<<", whose keys give way to those already there.
+func (c *converter) mapping(n *yaml.Node, pointer string, out map[string]any, explicit bool) error {
+	var merges []*yaml.Node
+	keyLines := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		key, err := c.key(k)
+		if err != nil {
+			return err
+		}
+		if at, dup := keyLines[key]; dup {
+			return fmt.Errorf("line %d: key %q already defined at line %d", k.Line, key, at)
+		}
+		keyLines[key] = k.Line
+		if _, there := out[key]; there && !explicit {
+			continue
+		}
+		value, err := c.value(v, pointer+"/"+jsonvalid.EscapeToken(key), k.Line)
+		if err != nil {
+			return err
+		}
+		out[key] = value
+	}
+	// Merged mappings: the first listed wins over the next ones.
+	for _, m := range merges {
+		m = unalias(m)
+		sources := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			sources = m.Content
+		}
+		for _, src := range sources {
+			if src = unalias(src); src.Kind != yaml.MappingNode {
+				return fmt.Errorf("line %d: a merge (<<) of something other than a mapping", src.Line)
+			}
+			if err := c.mapping(src, pointer, out, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// key returns a mapping key as written: JSON has only string keys, and
+// 1.0, true or null as a key mean the text, not a value.
+func (c *converter) key(k *yaml.Node) (string, error) {
+	k = unalias(k)
+	if k.Kind != yaml.ScalarNode {
+		return "", fmt.Errorf("line %d: a mapping key that is not a scalar", k.Line)
+	}
+	return k.Value, nil
+}
+
+func unalias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// scalar converts a scalar node as YAML 1.2's core schema resolves it:
+// numbers become json.Number, in encoding/json's form of their value.
+func scalar(n *yaml.Node) (any, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool", "!!int", "!!float":
+	default: // !!str, !!timestamp (kept as written), !!binary, a local tag
+		return n.Value, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	switch v := v.(type) {
+	case bool:
+		return v, nil
+	case int:
+		return json.Number(strconv.Itoa(v)), nil
+	case int64:
+		return json.Number(strconv.FormatInt(v, 10)), nil
+	case uint64:
+		return json.Number(strconv.FormatUint(v, 10)), nil
+	case float64:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %s is not a JSON number", n.Line, n.Value)
+		}
+		return json.Number(b), nil
+	}
+	return nil, fmt.Errorf("line %d: unexpected value %q", n.Line, n.Value)
+}
+
 // Line returns the line of the value at pointer ("#/channels/~1webhook"),
-// or 0 when it is unknown.
+// or, when there is none, of the nearest place that contains it; 0 when
+// even that is unknown.
 func (d *Document) Line(pointer string) int {
-	n := d.lines
-	if n == nil {
-		return 0
-	}
 	ptr, _ := strings.CutPrefix(pointer, "#")
-	line := n.Line
-	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
-		if ptr == "" {
-			break
-		}
-		tok = jsonvalid.UnescapeToken(tok)
-		switch n.Kind {
-		case yaml.MappingNode:
-			var key, next *yaml.Node
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == tok {
-					key, next = n.Content[i], n.Content[i+1]
-				}
-			}
-			if next == nil {
-				return n.Line
-			}
-			// A key's value may start on the next line: the key's line is
-			// the place's.
-			n = next
-			line = key.Line
-		case yaml.SequenceNode:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return n.Line
-			}
-			n = n.Content[i]
-			line = n.Line
-		default:
-			return n.Line
+	var tokens []string
+	if ptr != "" {
+		for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
+			tokens = append(tokens, jsonvalid.EscapeToken(jsonvalid.UnescapeToken(tok)))
 		}
 	}
-	return line
+	for n := len(tokens); n >= 0; n-- {
+		key := "#"
+		if n > 0 {
+			key += "/" + strings.Join(tokens[:n], "/")
+		}
+		if line, ok := d.lines[key]; ok {
+			return line
+		}
+	}
+	return 0
 }
 
 // problems returns a *ProblemsError of ps, with their lines.
@@ -333,115 +474,23 @@ func refOf(v any) string {
 	return ref
 }
 
-// PayloadSchemas returns, for every channel that has a publish operation (the
-// messages the application receives, in AsyncAPI 2 terms), the JSON Schema
-// that its payloads must satisfy, keyed by channel name.
-//
-// Every $ref is inlined, so each schema stands alone (a recursive one is
-// kept, pointing into the schema's own "definitions"). When the operation's
-// message is a oneOf of several messages whose payload schemas differ, the
-// result is their anyOf: a payload is valid when it is valid for at least one
-// of the messages (oneOf would reject a payload that two messages share).
-// The output is indented JSON with sorted keys, byte-identical for the same
-// input.
-func PayloadSchemas(doc []byte) (map[string][]byte, error) {
+// PayloadSchema returns the self-contained draft-07 JSON Schema of the
+// payloads the document's application receives: [Document.ReceiverOf]'s
+// Schema, so exactly what the generator compiles into package gen, and a
+// document the generator refuses is refused with the same *ProblemsError.
+// Every $ref is inlined (a recursive one is kept, pointing into the
+// schema's own "definitions"); the output is indented JSON with sorted
+// keys, byte-identical for the same input.
+func PayloadSchema(doc []byte) ([]byte, error) {
 	d, err := Parse(doc)
 	if err != nil {
 		return nil, err
 	}
-	channels, _ := d.root["channels"].(map[string]any)
-	out := make(map[string][]byte, len(channels))
-	var problems []Problem
-	for _, name := range slices.Sorted(maps.Keys(channels)) {
-		channel, _ := channels[name].(map[string]any)
-		op, _ := channel["publish"].(map[string]any)
-		if op == nil {
-			continue
-		}
-		at := "#/channels/" + jsonvalid.EscapeToken(name) + "/publish/message"
-		r := resolver{root: d.root, definitions: map[string]any{}}
-		msg, err := r.inline(op["message"], at)
-		if err != nil {
-			problems = append(problems, Problem{Pointer: r.errAt, Message: err.Error()})
-			continue
-		}
-		schema, err := payloadOf(msg)
-		if err != nil {
-			problems = append(problems, Problem{Pointer: at, Message: err.Error()})
-			continue
-		}
-		if len(r.definitions) > 0 {
-			schema["definitions"] = r.definitions
-		}
-		schema["$schema"] = Draft07
-		b, err := json.MarshalIndent(schema, "", "  ")
-		if err != nil {
-			return nil, fmt.Errorf("specschema: channel %q: %w", name, err)
-		}
-		out[name] = append(b, '\n')
-	}
-	if len(out) == 0 && len(problems) == 0 {
-		problems = append(problems, Problem{Pointer: "#/channels", Message: "no channel has a publish operation (the messages the application receives)"})
-	}
-	if len(problems) > 0 {
-		return nil, d.problems(problems...)
-	}
-	return out, nil
-}
-
-// PayloadSchema is PayloadSchemas for a document with exactly one receiving
-// channel, which is the case of a webhook spec.
-func PayloadSchema(doc []byte) ([]byte, error) {
-	all, err := PayloadSchemas(doc)
+	r, err := d.ReceiverOf()
 	if err != nil {
 		return nil, err
 	}
-	if len(all) != 1 {
-		return nil, &ProblemsError{Problems: []Problem{{Pointer: "#/channels", Message: fmt.Sprintf(
-			"%d receiving channels (%s), want exactly one", len(all), strings.Join(slices.Sorted(maps.Keys(all)), ", "))}}}
-	}
-	for _, s := range all {
-		return s, nil
-	}
-	panic("unreachable")
-}
-
-// payloadOf returns the payload schema of an inlined message object.
-func payloadOf(msg any) (map[string]any, error) {
-	m, _ := msg.(map[string]any)
-	if alts, ok := m["oneOf"].([]any); ok {
-		var schemas []any
-		seen := map[string]bool{}
-		for _, alt := range alts {
-			s, err := payloadOf(alt)
-			if err != nil {
-				return nil, err
-			}
-			key, _ := json.Marshal(s) // map keys marshal sorted: a canonical form
-			if !seen[string(key)] {
-				seen[string(key)] = true
-				schemas = append(schemas, s)
-			}
-		}
-		switch len(schemas) {
-		case 0:
-			return nil, errors.New("an empty oneOf of messages")
-		case 1:
-			return schemas[0].(map[string]any), nil
-		default:
-			return map[string]any{"anyOf": schemas}, nil
-		}
-	}
-	switch payload := m["payload"].(type) {
-	case map[string]any:
-		return payload, nil
-	case bool:
-		if payload {
-			return map[string]any{}, nil
-		}
-		return map[string]any{"not": map[string]any{}}, nil
-	}
-	return nil, errors.New("a message without a payload schema")
+	return r.Schema, nil
 }
 
 // resolver inlines local $refs of one document.

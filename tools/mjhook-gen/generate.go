@@ -114,11 +114,7 @@ func describeProblems(path string, perr *specschema.ProblemsError) string {
 	n := len(perr.Problems)
 	fmt.Fprintf(&b, "%s: %d problem%s; nothing was generated:\n", path, n, map[bool]string{true: "", false: "s"}[n == 1])
 	for _, p := range perr.Problems {
-		loc := path
-		if p.Line > 0 {
-			loc += ":" + strconv.Itoa(p.Line)
-		}
-		fmt.Fprintf(&b, "  %s: %s: %s\n", loc, p.Pointer, p.Message)
+		fmt.Fprintf(&b, "  %s\n", p.Describe(path))
 	}
 	b.WriteString(supported)
 	return b.String()

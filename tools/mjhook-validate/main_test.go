@@ -30,7 +30,7 @@ func TestSameAsMjhookValidate(t *testing.T) {
 		{"--format", "json", data + "invalid.json", data + "dir"},
 		{"--strict", "--format", "github", data + "inconsistent.json", data + "malformed.json"},
 		{"--webhook-type", "result", data + "dir"},
-		{"--spec", data + "zoom-spec.yaml", data + "zoom.json"},
+		{"--spec", "../../spec/asyncapi.yaml", data + "invalid.json", data + "valid.json"},
 	} {
 		light := clitest.Run(t, program, "", nil, args...)
 		full := clitest.Run(t, mjhook, "", nil, append([]string{"validate"}, args...)...)

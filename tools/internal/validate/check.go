@@ -49,22 +49,32 @@ func specValidator(body []byte) ([]gen.Violation, error) {
 }
 
 // validatorFromSpec compiles the payload schema of an AsyncAPI document
-// as make generate would compile it into the generated validator
-// (jsonvalid.Compile, or jsonschema/v5 through jsonvalid.Reference for
-// what it does not implement), so that a changed spec is checked exactly
-// as the code generated from it would check.
+// as make generate would compile it into the generated validator: read by
+// the generator's own entry point (specschema's ReceiverOf, so a spec the
+// generator refuses is refused, with the same problems), then compiled by
+// jsonvalid.Compile, or jsonschema/v5 through jsonvalid.Reference for what
+// it does not implement. A changed spec is thus checked exactly as the code
+// generated from it would check.
 func validatorFromSpec(path string) (validator, error) {
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	schema, err := specschema.PayloadSchema(doc)
+	spec, err := specschema.Parse(doc)
+	var r *specschema.Receiver
+	if err == nil {
+		r, err = spec.ReceiverOf()
+	}
+	var perr *specschema.ProblemsError
+	if errors.As(err, &perr) {
+		return nil, &refusal{path: path, err: perr}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	compiled, err := jsonvalid.Compile(schema)
+	compiled, err := jsonvalid.Compile(r.Schema)
 	if errors.Is(err, jsonvalid.ErrUnsupported) {
-		compiled, err = jsonvalid.Reference(schema) // as the generator falls back
+		compiled, err = jsonvalid.Reference(r.Schema) // as the generator falls back
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -77,6 +87,25 @@ func validatorFromSpec(path string) (validator, error) {
 		return vs, err
 	}, nil
 }
+
+// refusal is a spec make generate would refuse: every problem, one a
+// line, as the generator lists them.
+type refusal struct {
+	path string
+	err  *specschema.ProblemsError
+}
+
+func (r *refusal) Error() string {
+	var b strings.Builder
+	n := len(r.err.Problems)
+	fmt.Fprintf(&b, "%s: %d problem%s; make generate would refuse this spec:", r.path, n, map[bool]string{true: "", false: "s"}[n == 1])
+	for _, p := range r.err.Problems {
+		b.WriteString("\n  " + p.Describe(r.path))
+	}
+	return b.String()
+}
+
+func (r *refusal) Unwrap() error { return r.err }
 
 // check validates one payload, decodes a valid one into the generated
 // types, as the receiver does, and runs the semantic checks on it.

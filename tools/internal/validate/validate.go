@@ -22,10 +22,14 @@ var Command = &cli.Command{
 	UsageLine: "validate [flags] PATH...",
 	Short:     "check payload files against the spec; exit 0 valid, 1 invalid, 2 usage or I/O error",
 	Long: `Validate checks each payload with the validator the receiver uses, generated
-from the spec mjhook was built from, or against --spec FILE, compiled as make
-generate would compile it (to check a changed spec before regenerating). PATH is a file, a directory (every *.json below it) or -
-for standard input. A PATH that holds no payload file is a usage error, so
-that fixtures moved or misspelt do not pass unnoticed.
+from the spec mjhook was built from, or against --spec FILE, read and compiled
+as make generate would (to check a changed spec before regenerating): a spec
+make generate would refuse is refused, with the same problems, each as
+FILE:LINE: #/pointer: message.
+
+PATH is a file, a directory (every *.json below it) or - for standard input.
+A PATH that holds no payload file is a usage error, so that fixtures moved or
+misspelt do not pass unnoticed.
 
 Beyond the schema, it checks what the spec's prose implies (the status agrees
 with the event, a completed job has a result, a failed one an error, ...) and
@@ -41,7 +45,8 @@ Formats: text (path:line:col lines), json (an object with "files" and
 in a pull request).
 
 Exit status: 0 when every payload is valid, 1 when any is invalid, 2 on a usage
-or I/O error (no PATH, a PATH without payload files, an unreadable spec).`,
+or I/O error (no PATH, a PATH without payload files, an unreadable spec or
+one make generate would refuse).`,
 	New: func() cli.Runner { return &validate{} },
 }
 
