@@ -3,6 +3,7 @@ package webhook
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -242,7 +243,8 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, d *Delivery, m
 	}
 	// The signature header is checked before the body is read: without a
 	// signature that can match, the body is not worth a byte of memory.
-	sigs, err := parseSignatures(r.Header.Get(SignatureHeader))
+	var sigBuf [maxInlineSignatures][sha256.Size]byte
+	sigs, err := parseSignatures(r.Header.Get(SignatureHeader), sigBuf[:0])
 	if err != nil {
 		return err
 	}
