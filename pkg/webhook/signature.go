@@ -31,21 +31,30 @@ type Verifier struct {
 // Reset does not.
 type macPool struct{ sync.Pool }
 
+// macState is one HMAC state and the buffer its digest is written to: a
+// buffer on the caller's stack would escape through the hash.Hash
+// interface, an allocation per request.
+type macState struct {
+	mac    hash.Hash
+	digest [sha256.Size]byte
+}
+
 func newMACPool(key []byte) *macPool {
 	key = append([]byte(nil), key...)
 	p := &macPool{}
-	p.New = func() any { return hmac.New(sha256.New, key) }
+	p.New = func() any { return &macState{mac: hmac.New(sha256.New, key)} }
 	return p
 }
 
-// sum appends HMAC-SHA256(key, body) to dst.
-func (p *macPool) sum(dst, body []byte) []byte {
-	mac := p.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write(body)
-	dst = mac.Sum(dst)
-	p.Put(mac)
-	return dst
+// sum returns HMAC-SHA256(key, body).
+func (p *macPool) sum(body []byte) [sha256.Size]byte {
+	st := p.Get().(*macState)
+	st.mac.Reset()
+	st.mac.Write(body)
+	st.mac.Sum(st.digest[:0])
+	sum := st.digest
+	p.Put(st)
+	return sum
 }
 
 // NewVerifier returns a Verifier for the given secrets, newest first. It
@@ -68,8 +77,8 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 // Sign returns the canonical X-Midjourney-Signature value for body: the
 // lowercase hex HMAC-SHA256 under the first secret.
 func (v *Verifier) Sign(body []byte) string {
-	var buf [sha256.Size]byte
-	return hex.EncodeToString(v.keys[0].sum(buf[:0], body))
+	sum := v.keys[0].sum(body)
+	return hex.EncodeToString(sum[:])
 }
 
 // Verify reports whether header, the value of X-Midjourney-Signature, holds a
@@ -121,11 +130,10 @@ func parseSignatures(header string, dst [][sha256.Size]byte) ([][sha256.Size]byt
 // match returns the index of the first secret under which one of sigs
 // signs body, or fails with ErrInvalidSignature.
 func (v *Verifier) match(body []byte, sigs [][sha256.Size]byte) (int, error) {
-	var buf [sha256.Size]byte
 	for i, key := range v.keys {
-		want := key.sum(buf[:0], body)
+		want := key.sum(body)
 		for j := range sigs {
-			if hmac.Equal(want, sigs[j][:]) {
+			if hmac.Equal(want[:], sigs[j][:]) {
 				return i, nil
 			}
 		}
