@@ -264,22 +264,48 @@ func (d *Decoder) number() ([]byte, bool) {
 // ParseDateTime parses s as JSON Schema's "date-time" format (RFC 3339,
 // section 5.6) accepts it; see [Decoder.Time].
 func ParseDateTime(s string) (time.Time, bool) {
-	if len(s) < 20 || (s[10] != 'T' && s[10] != 't') {
+	dt, ok := parseDateTime(s)
+	if !ok {
 		return time.Time{}, false
+	}
+	loc := time.UTC
+	if !dt.zulu {
+		loc = time.FixedZone("", dt.offset)
+	}
+	return time.Date(dt.date.Year(), dt.date.Month(), dt.date.Day(), dt.hour, dt.min, dt.sec, dt.nsec, loc), true
+}
+
+// dateTime is a valid "date-time" string's fields, the time read as
+// ParseDateTime reads it.
+type dateTime struct {
+	date                 time.Time // the day, at midnight UTC
+	hour, min, sec, nsec int
+	zulu                 bool // "Z" rather than a numeric offset
+	offset               int  // the numeric offset in seconds east of UTC
+}
+
+// parseDateTime is ParseDateTime without building a time.Time (a
+// numeric offset's time.Location is an allocation): the format check
+// runs it on every "date-time" string.
+func parseDateTime(s string) (dateTime, bool) {
+	var dt dateTime
+	if len(s) < 20 || (s[10] != 'T' && s[10] != 't') {
+		return dt, false
 	}
 	date, err := time.Parse("2006-01-02", s[:10])
 	if err != nil {
-		return time.Time{}, false
+		return dt, false
 	}
+	dt.date = date
 	str := s[11:]
 	if len(str) < 9 || str[2] != ':' || str[5] != ':' {
-		return time.Time{}, false
+		return dt, false
 	}
 	h, ok1 := inRange(str[0:2], 0, 23)
 	m, ok2 := inRange(str[3:5], 0, 59)
 	sec, ok3 := inRange(str[6:8], 0, 60)
 	if !ok1 || !ok2 || !ok3 {
-		return time.Time{}, false
+		return dt, false
 	}
 	str = str[8:]
 	nsec := 0
@@ -294,47 +320,47 @@ func ParseDateTime(s string) (time.Time, bool) {
 			str = str[1:]
 		}
 		if digits == 0 {
-			return time.Time{}, false
+			return dt, false
 		}
 		for i := digits; i < 9; i++ {
 			nsec *= 10
 		}
 	}
 	if str == "" {
-		return time.Time{}, false
+		return dt, false
 	}
-	loc, offset := time.UTC, 0
 	if str[0] == 'z' || str[0] == 'Z' {
 		if len(str) != 1 {
-			return time.Time{}, false
+			return dt, false
 		}
+		dt.zulu = true
 	} else {
 		if len(str) != 6 || str[3] != ':' || (str[0] != '+' && str[0] != '-') {
-			return time.Time{}, false
+			return dt, false
 		}
 		zh, ok1 := inRange(str[1:3], 0, 23)
 		zm, ok2 := inRange(str[4:6], 0, 59)
 		if !ok1 || !ok2 {
-			return time.Time{}, false
+			return dt, false
 		}
-		offset = (zh*60 + zm) * 60
+		dt.offset = (zh*60 + zm) * 60
 		if str[0] == '-' {
-			offset = -offset
+			dt.offset = -dt.offset
 		}
-		loc = time.FixedZone("", offset)
 	}
 	if sec == 60 {
 		// Only at the end of a UTC day: 23:59:60Z, or the same instant in
 		// another offset. time.Time has no leap seconds: it is read as the
 		// last nanosecond of the minute, which keeps its order and its day
 		// (the next instant could be a year Go cannot marshal).
-		utc := (h*60+m)*60 - offset
+		utc := (h*60+m)*60 - dt.offset
 		if ((utc/60)%(24*60)+24*60)%(24*60) != 23*60+59 {
-			return time.Time{}, false
+			return dt, false
 		}
 		sec, nsec = 59, 999_999_999
 	}
-	return time.Date(date.Year(), date.Month(), date.Day(), h, m, sec, nsec, loc), true
+	dt.hour, dt.min, dt.sec, dt.nsec = h, m, sec, nsec
+	return dt, true
 }
 
 // inRange parses a decimal number as strconv.Atoi does (a sign is
