@@ -150,7 +150,7 @@ func (c *compiler) resolve(ref string) (any, string, error) {
 		return nil, "", fmt.Errorf("%q: anchors are not supported", ref)
 	}
 	for tok := range strings.SplitSeq(ref[2:], "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = UnescapeToken(tok)
 		switch x := v.(type) {
 		case map[string]any:
 			v = x[tok]

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unsafe"
 )
 
 // A Decoder reads one syntactically valid JSON value for the decoding
@@ -135,10 +134,14 @@ func (d *Decoder) Key() []byte {
 }
 
 // String reads a string value.
-func (d *Decoder) String() (string, error) {
+func (d *Decoder) String() (string, error) { return d.string("string") }
+
+// string reads a string value; for any other value it moves past it and
+// fails, naming goType.
+func (d *Decoder) string(goType string) (string, error) {
 	d.v.skipSpace()
 	if d.v.peek() != '"' {
-		return "", d.typeError("string")
+		return "", d.typeError(goType)
 	}
 	start := d.v.pos
 	_, decode := d.v.scanString()
@@ -150,9 +153,7 @@ func (d *Decoder) String() (string, error) {
 		}
 		return d.text[start+1 : d.v.pos-1], nil
 	}
-	var s string
-	_ = json.Unmarshal(d.v.data[start:d.v.pos], &s) // escapes and invalid UTF-8, as encoding/json reads them
-	return s, nil
+	return decodeString(d.v.data[start:d.v.pos]), nil
 }
 
 // Int64 reads an integer: a number without a fractional part, in any
@@ -162,7 +163,7 @@ func (d *Decoder) Int64() (int64, error) {
 	if !ok {
 		return 0, d.typeError("int64")
 	}
-	s := unsafe.String(unsafe.SliceData(lit), len(lit))
+	s := unsafeString(lit)
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, nil
 	}
@@ -186,7 +187,7 @@ func (d *Decoder) Float64() (float64, error) {
 	if !ok {
 		return 0, d.typeError("float64")
 	}
-	s := unsafe.String(unsafe.SliceData(lit), len(lit))
+	s := unsafeString(lit)
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return 0, &DecodeError{Message: fmt.Sprintf("number %s is beyond the range of Go type float64", s)}
@@ -214,11 +215,10 @@ func (d *Decoder) Bool() (bool, error) {
 // second (23:59:60 UTC), which is read as 23:59:59.999999999, since
 // time.Time has no leap seconds.
 func (d *Decoder) Time() (time.Time, error) {
-	d.v.skipSpace()
-	if d.v.peek() != '"' {
-		return time.Time{}, d.typeError("time.Time")
+	s, err := d.string("time.Time")
+	if err != nil {
+		return time.Time{}, err
 	}
-	s, _ := d.String()
 	t, ok := ParseDateTime(s)
 	if !ok {
 		return time.Time{}, &DecodeError{Message: fmt.Sprintf("%s is not a valid RFC 3339 date-time", quote(s))}
