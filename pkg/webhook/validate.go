@@ -97,18 +97,12 @@ func Validate(body []byte) error {
 func (v *Validator) Validate(body []byte) error {
 	vs, total, err := v.check(body, MaxViolations)
 	if err != nil {
-		return malformed(err)
+		// A syntax error of the one-pass scanner (jsonvalid), which knows
+		// nothing of this package's sentinels.
+		return fmt.Errorf("%w: %w", ErrMalformedJSON, err)
 	}
 	if total > 0 {
 		return newValidationError(vs, total)
 	}
 	return nil
-}
-
-// malformed wraps a syntax error as ErrMalformedJSON.
-func malformed(err error) error {
-	if errors.Is(err, ErrMalformedJSON) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ErrMalformedJSON, err)
 }
