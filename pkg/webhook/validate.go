@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/mjhook/mjhook/gen"
@@ -46,10 +45,7 @@ type Validator struct {
 // value). The schema must be self-contained (nothing is loaded from
 // elsewhere).
 func NewValidator(schema []byte) (*Validator, error) {
-	s, err := jsonvalid.Compile(schema)
-	if errors.Is(err, jsonvalid.ErrUnsupported) {
-		s, err = jsonvalid.Reference(schema)
-	}
+	s, err := jsonvalid.CompileOrReference(schema)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}
