@@ -37,27 +37,48 @@ const MaxReads = 256
 // "regexProperties", numbers beyond the limits, counts beyond 2^31, and a
 // schema that could make Validate read a byte more than MaxReads times.
 func Compile(schema []byte) (*Schema, error) {
-	if _, err := Reference(schema); err != nil {
-		return nil, err // not valid draft-07, as v5 sees it
+	s, _, err := compile(schema)
+	return s, err
+}
+
+// CompileOrReference compiles a schema document as Compile does, or, for a
+// construct Compile does not handle (ErrUnsupported), returns it as
+// Reference compiles it: Compile compiles it with jsonschema/v5 first, to
+// fail as v5 does, and that compilation is kept rather than made again. It
+// fails only as Reference does.
+func CompileOrReference(schema []byte) (*Schema, error) {
+	s, ref, err := compile(schema)
+	if errors.Is(err, ErrUnsupported) {
+		return ref, nil
+	}
+	return s, err
+}
+
+// compile is Compile, which also returns the schema as Reference compiles
+// it once that succeeded.
+func compile(schema []byte) (fast, ref *Schema, err error) {
+	ref, err = Reference(schema)
+	if err != nil {
+		return nil, nil, err // not valid draft-07, as v5 sees it
 	}
 	root, err := decodeJSON(schema)
 	if err != nil {
-		return nil, fmt.Errorf("jsonvalid: schema: %w", err)
+		return nil, ref, fmt.Errorf("jsonvalid: schema: %w", err)
 	}
 	if m, ok := root.(map[string]any); ok {
 		if uri, ok := m["$schema"].(string); ok && !isDraft07(uri) {
-			return nil, fmt.Errorf("%w: $schema %q is not draft-07", ErrUnsupported, uri)
+			return nil, ref, fmt.Errorf("%w: $schema %q is not draft-07", ErrUnsupported, uri)
 		}
 	}
 	c := compiler{root: root, nodes: map[string]*Schema{}}
-	s, err := c.compile(root, "#")
+	fast, err = c.compile(root, "#")
 	if err != nil {
-		return nil, err
+		return nil, ref, err
 	}
-	if maxReads(s) > MaxReads {
-		return nil, fmt.Errorf("%w: a byte may be read more than MaxReads (%d) times: combinators nested deep, or under a recursive $ref", ErrUnsupported, MaxReads)
+	if maxReads(fast) > MaxReads {
+		return nil, ref, fmt.Errorf("%w: a byte may be read more than MaxReads (%d) times: combinators nested deep, or under a recursive $ref", ErrUnsupported, MaxReads)
 	}
-	return s, nil
+	return fast, ref, nil
 }
 
 // isDraft07 reports whether uri names the draft-07 meta-schema, as
@@ -150,7 +171,7 @@ func (c *compiler) resolve(ref string) (any, string, error) {
 		return nil, "", fmt.Errorf("%q: anchors are not supported", ref)
 	}
 	for tok := range strings.SplitSeq(ref[2:], "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = UnescapeToken(tok)
 		switch x := v.(type) {
 		case map[string]any:
 			v = x[tok]

@@ -40,6 +40,9 @@ func TestCompileLeavesToReference(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, validate(ref, []byte(tt.doc), 0).Violations)
 			assert.Equal(t, "\"/x\"\tduplicate key\n", validate(ref, []byte(`{"x":1,"x":2}`), 0).Violations, "the same contract")
+			either, err := jsonvalid.CompileOrReference([]byte(tt.schema))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, validate(either, []byte(tt.doc), 0).Violations, "CompileOrReference")
 		})
 	}
 }
@@ -55,6 +58,9 @@ func TestCompileRefusesWhatV5Refuses(t *testing.T) {
 		_, err := jsonvalid.Reference([]byte(schema))
 		require.Error(t, err, schema)
 		_, err = jsonvalid.Compile([]byte(schema))
+		require.Error(t, err, schema)
+		assert.NotErrorIs(t, err, jsonvalid.ErrUnsupported, schema)
+		_, err = jsonvalid.CompileOrReference([]byte(schema))
 		require.Error(t, err, schema)
 		assert.NotErrorIs(t, err, jsonvalid.ErrUnsupported, schema)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unsafe"
 )
 
 // A Decoder reads one syntactically valid JSON value for the decoding
@@ -135,10 +134,14 @@ func (d *Decoder) Key() []byte {
 }
 
 // String reads a string value.
-func (d *Decoder) String() (string, error) {
+func (d *Decoder) String() (string, error) { return d.string("string") }
+
+// string reads a string value; for any other value it moves past it and
+// fails, naming goType.
+func (d *Decoder) string(goType string) (string, error) {
 	d.v.skipSpace()
 	if d.v.peek() != '"' {
-		return "", d.typeError("string")
+		return "", d.typeError(goType)
 	}
 	start := d.v.pos
 	_, decode := d.v.scanString()
@@ -150,9 +153,7 @@ func (d *Decoder) String() (string, error) {
 		}
 		return d.text[start+1 : d.v.pos-1], nil
 	}
-	var s string
-	_ = json.Unmarshal(d.v.data[start:d.v.pos], &s) // escapes and invalid UTF-8, as encoding/json reads them
-	return s, nil
+	return decodeString(d.v.data[start:d.v.pos]), nil
 }
 
 // Int64 reads an integer: a number without a fractional part, in any
@@ -162,7 +163,7 @@ func (d *Decoder) Int64() (int64, error) {
 	if !ok {
 		return 0, d.typeError("int64")
 	}
-	s := unsafe.String(unsafe.SliceData(lit), len(lit))
+	s := unsafeString(lit)
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, nil
 	}
@@ -186,7 +187,7 @@ func (d *Decoder) Float64() (float64, error) {
 	if !ok {
 		return 0, d.typeError("float64")
 	}
-	s := unsafe.String(unsafe.SliceData(lit), len(lit))
+	s := unsafeString(lit)
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return 0, &DecodeError{Message: fmt.Sprintf("number %s is beyond the range of Go type float64", s)}
@@ -214,11 +215,10 @@ func (d *Decoder) Bool() (bool, error) {
 // second (23:59:60 UTC), which is read as 23:59:59.999999999, since
 // time.Time has no leap seconds.
 func (d *Decoder) Time() (time.Time, error) {
-	d.v.skipSpace()
-	if d.v.peek() != '"' {
-		return time.Time{}, d.typeError("time.Time")
+	s, err := d.string("time.Time")
+	if err != nil {
+		return time.Time{}, err
 	}
-	s, _ := d.String()
 	t, ok := ParseDateTime(s)
 	if !ok {
 		return time.Time{}, &DecodeError{Message: fmt.Sprintf("%s is not a valid RFC 3339 date-time", quote(s))}
@@ -264,22 +264,48 @@ func (d *Decoder) number() ([]byte, bool) {
 // ParseDateTime parses s as JSON Schema's "date-time" format (RFC 3339,
 // section 5.6) accepts it; see [Decoder.Time].
 func ParseDateTime(s string) (time.Time, bool) {
-	if len(s) < 20 || (s[10] != 'T' && s[10] != 't') {
+	dt, ok := parseDateTime(s)
+	if !ok {
 		return time.Time{}, false
+	}
+	loc := time.UTC
+	if !dt.zulu {
+		loc = time.FixedZone("", dt.offset)
+	}
+	return time.Date(dt.date.Year(), dt.date.Month(), dt.date.Day(), dt.hour, dt.min, dt.sec, dt.nsec, loc), true
+}
+
+// dateTime is a valid "date-time" string's fields, the time read as
+// ParseDateTime reads it.
+type dateTime struct {
+	date                 time.Time // the day, at midnight UTC
+	hour, min, sec, nsec int
+	zulu                 bool // "Z" rather than a numeric offset
+	offset               int  // the numeric offset in seconds east of UTC
+}
+
+// parseDateTime is ParseDateTime without building a time.Time (a
+// numeric offset's time.Location is an allocation): the format check
+// runs it on every "date-time" string.
+func parseDateTime(s string) (dateTime, bool) {
+	var dt dateTime
+	if len(s) < 20 || (s[10] != 'T' && s[10] != 't') {
+		return dt, false
 	}
 	date, err := time.Parse("2006-01-02", s[:10])
 	if err != nil {
-		return time.Time{}, false
+		return dt, false
 	}
+	dt.date = date
 	str := s[11:]
 	if len(str) < 9 || str[2] != ':' || str[5] != ':' {
-		return time.Time{}, false
+		return dt, false
 	}
 	h, ok1 := inRange(str[0:2], 0, 23)
 	m, ok2 := inRange(str[3:5], 0, 59)
 	sec, ok3 := inRange(str[6:8], 0, 60)
 	if !ok1 || !ok2 || !ok3 {
-		return time.Time{}, false
+		return dt, false
 	}
 	str = str[8:]
 	nsec := 0
@@ -294,47 +320,47 @@ func ParseDateTime(s string) (time.Time, bool) {
 			str = str[1:]
 		}
 		if digits == 0 {
-			return time.Time{}, false
+			return dt, false
 		}
 		for i := digits; i < 9; i++ {
 			nsec *= 10
 		}
 	}
 	if str == "" {
-		return time.Time{}, false
+		return dt, false
 	}
-	loc, offset := time.UTC, 0
 	if str[0] == 'z' || str[0] == 'Z' {
 		if len(str) != 1 {
-			return time.Time{}, false
+			return dt, false
 		}
+		dt.zulu = true
 	} else {
 		if len(str) != 6 || str[3] != ':' || (str[0] != '+' && str[0] != '-') {
-			return time.Time{}, false
+			return dt, false
 		}
 		zh, ok1 := inRange(str[1:3], 0, 23)
 		zm, ok2 := inRange(str[4:6], 0, 59)
 		if !ok1 || !ok2 {
-			return time.Time{}, false
+			return dt, false
 		}
-		offset = (zh*60 + zm) * 60
+		dt.offset = (zh*60 + zm) * 60
 		if str[0] == '-' {
-			offset = -offset
+			dt.offset = -dt.offset
 		}
-		loc = time.FixedZone("", offset)
 	}
 	if sec == 60 {
 		// Only at the end of a UTC day: 23:59:60Z, or the same instant in
 		// another offset. time.Time has no leap seconds: it is read as the
 		// last nanosecond of the minute, which keeps its order and its day
 		// (the next instant could be a year Go cannot marshal).
-		utc := (h*60+m)*60 - offset
+		utc := (h*60+m)*60 - dt.offset
 		if ((utc/60)%(24*60)+24*60)%(24*60) != 23*60+59 {
-			return time.Time{}, false
+			return dt, false
 		}
 		sec, nsec = 59, 999_999_999
 	}
-	return time.Date(date.Year(), date.Month(), date.Day(), h, m, sec, nsec, loc), true
+	dt.hour, dt.min, dt.sec, dt.nsec = h, m, sec, nsec
+	return dt, true
 }
 
 // inRange parses a decimal number as strconv.Atoi does (a sign is

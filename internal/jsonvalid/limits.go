@@ -22,9 +22,6 @@ var (
 	exponentMessage = fmt.Sprintf("number exponent beyond ±%d", MaxExponent)
 )
 
-// DepthViolation is the message for a container at MaxDepth.
-func DepthViolation() string { return depthMessage }
-
 // NumberOutOfLimits returns why the JSON number literal n is too long or its
 // exponent too large, or "".
 func NumberOutOfLimits[T string | []byte](n T) string {

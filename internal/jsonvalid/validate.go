@@ -692,12 +692,51 @@ func (v *validator) string(s *Schema) bool {
 		v.record("does not match pattern " + quote(s.Pattern.String()))
 	}
 	if s.Format != "" {
-		if check := jsonschema.Formats[s.Format]; check != nil && !check(str) && v.violated() {
+		if !formatOK(s.Format, str) && v.violated() {
 			v.record(quote(str) + " is not valid " + quote(s.Format))
 		}
 	}
 	if s.ContentEncoding != "" || s.ContentMediaType != "" {
 		v.content(s, str)
+	}
+	return true
+}
+
+// formatOK reports whether str is valid in the named format, as
+// jsonschema/v5's Formats[name] says: "date-time" and "uuid", which job
+// events hold, are checked here without Formats' interface{} argument (an
+// allocation per string) or its map; any other name is looked up in
+// Formats, and a name it does not know is not asserted.
+func formatOK(name, str string) bool {
+	switch name {
+	case "date-time":
+		_, ok := parseDateTime(str)
+		return ok
+	case "uuid":
+		return isUUID(str)
+	}
+	check := jsonschema.Formats[name]
+	return check == nil || check(str)
+}
+
+// isUUID reports whether s is a UUID as jsonschema/v5's "uuid" format
+// accepts it: 32 hex digits of either case in groups of 8, 4, 4, 4 and
+// 12, joined by hyphens.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isHex(s[i]) {
+				return false
+			}
+		}
 	}
 	return true
 }

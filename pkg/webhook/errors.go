@@ -94,46 +94,40 @@ var rejections = []struct {
 // otherwise, whatever else it wraps; the table in the package
 // documentation for the package's sentinels; and 500 for anything else.
 func StatusCode(err error) int {
-	if err == nil {
-		return http.StatusNoContent
-	}
-	if serr := (*SubscriberError)(nil); errors.As(err, &serr) {
-		if errors.Is(serr.Err, ErrUnavailable) {
-			return http.StatusServiceUnavailable
-		}
-		return http.StatusInternalServerError
-	}
-	for _, r := range rejections {
-		if errors.Is(err, r.err) {
-			return r.status
-		}
-	}
-	return http.StatusInternalServerError
+	status, _ := classify(err)
+	return status
 }
 
 // Reason returns the reason the Handler gives for err in its answer's body
-// (see rejections): "" for nil, "service unavailable" or "subscriber
-// failed" for a *SubscriberError, "internal error" for an error that wraps
-// none of the package's sentinels.
+// (see rejections): "" for nil; "service unavailable", "subscriber
+// panicked" or "subscriber failed" for a *SubscriberError; "internal
+// error" for an error that wraps none of the package's sentinels.
 func Reason(err error) string {
+	_, reason := classify(err)
+	return reason
+}
+
+// classify returns the status and the reason the Handler answers for err;
+// see StatusCode and Reason.
+func classify(err error) (status int, reason string) {
 	if err == nil {
-		return ""
+		return http.StatusNoContent, ""
 	}
 	if serr := (*SubscriberError)(nil); errors.As(err, &serr) {
 		switch {
 		case errors.Is(serr.Err, ErrUnavailable):
-			return "service unavailable"
+			return http.StatusServiceUnavailable, "service unavailable"
 		case serr.Panicked:
-			return "subscriber panicked"
+			return http.StatusInternalServerError, "subscriber panicked"
 		}
-		return "subscriber failed"
+		return http.StatusInternalServerError, "subscriber failed"
 	}
 	for _, r := range rejections {
 		if errors.Is(err, r.err) {
-			return r.reason
+			return r.status, r.reason
 		}
 	}
-	return "internal error"
+	return http.StatusInternalServerError, "internal error"
 }
 
 // SubscriberError is the subscriber's failure: the error it returned, or

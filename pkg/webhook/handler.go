@@ -3,6 +3,7 @@ package webhook
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -180,7 +181,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Outcome = cmp.Or(Outcome(ctx), "delivered")
 	}
-	d.Status, d.Reason = StatusCode(d.Err), Reason(d.Err)
+	d.Status, d.Reason = classify(d.Err)
 	if d.Err == nil {
 		h.log.LogAttrs(r.Context(), slog.LevelDebug, "webhook delivered",
 			slog.String("event", string(msg.Payload.GetEvent())), slog.String("job_id", msg.Payload.GetJobID()))
@@ -225,7 +226,7 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, d *Delivery) {
 	if d.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", h.retryAfter)
 	}
-	writeError(w, d.Status, d.Err)
+	writeError(w, d.Status, d.Reason, d.Err)
 }
 
 // receive runs the checks, in the documented order, filling d's Body and
@@ -242,7 +243,8 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, d *Delivery, m
 	}
 	// The signature header is checked before the body is read: without a
 	// signature that can match, the body is not worth a byte of memory.
-	sigs, err := parseSignatures(r.Header.Get(SignatureHeader))
+	var sigBuf [maxInlineSignatures][sha256.Size]byte
+	sigs, err := parseSignatures(r.Header.Get(SignatureHeader), sigBuf[:0])
 	if err != nil {
 		return err
 	}
@@ -339,9 +341,12 @@ type errorBody struct {
 	Total int `json:"total,omitempty"`
 }
 
-func writeError(w http.ResponseWriter, status int, err error) {
-	b := errorBody{Error: Reason(err)}
-	if verr := (*ValidationError)(nil); errors.As(err, &verr) && StatusCode(err) == http.StatusUnprocessableEntity {
+// writeError answers a rejection: status and reason are err's, as
+// classify gives them; the violations of a *ValidationError are listed
+// when it is what the status answers (not when a subscriber returned it).
+func writeError(w http.ResponseWriter, status int, reason string, err error) {
+	b := errorBody{Error: reason}
+	if verr := (*ValidationError)(nil); status == http.StatusUnprocessableEntity && errors.As(err, &verr) {
 		b.Violations = verr.Violations
 		if verr.Total > len(verr.Violations) {
 			b.Total = verr.Total

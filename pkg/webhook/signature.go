@@ -31,21 +31,30 @@ type Verifier struct {
 // Reset does not.
 type macPool struct{ sync.Pool }
 
+// macState is one HMAC state and the buffer its digest is written to: a
+// buffer on the caller's stack would escape through the hash.Hash
+// interface, an allocation per request.
+type macState struct {
+	mac    hash.Hash
+	digest [sha256.Size]byte
+}
+
 func newMACPool(key []byte) *macPool {
 	key = append([]byte(nil), key...)
 	p := &macPool{}
-	p.New = func() any { return hmac.New(sha256.New, key) }
+	p.New = func() any { return &macState{mac: hmac.New(sha256.New, key)} }
 	return p
 }
 
-// sum appends HMAC-SHA256(key, body) to dst.
-func (p *macPool) sum(dst, body []byte) []byte {
-	mac := p.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write(body)
-	dst = mac.Sum(dst)
-	p.Put(mac)
-	return dst
+// sum returns HMAC-SHA256(key, body).
+func (p *macPool) sum(body []byte) [sha256.Size]byte {
+	st := p.Get().(*macState)
+	st.mac.Reset()
+	st.mac.Write(body)
+	st.mac.Sum(st.digest[:0])
+	sum := st.digest
+	p.Put(st)
+	return sum
 }
 
 // NewVerifier returns a Verifier for the given secrets, newest first. It
@@ -68,8 +77,8 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 // Sign returns the canonical X-Midjourney-Signature value for body: the
 // lowercase hex HMAC-SHA256 under the first secret.
 func (v *Verifier) Sign(body []byte) string {
-	var buf [sha256.Size]byte
-	return hex.EncodeToString(v.keys[0].sum(buf[:0], body))
+	sum := v.keys[0].sum(body)
+	return hex.EncodeToString(sum[:])
 }
 
 // Verify reports whether header, the value of X-Midjourney-Signature, holds a
@@ -81,7 +90,8 @@ func (v *Verifier) Sign(body []byte) string {
 // with "sha256=", or standard base64. Signatures are compared as bytes, in
 // constant time.
 func (v *Verifier) Verify(body []byte, header string) error {
-	sigs, err := parseSignatures(header)
+	var buf [maxInlineSignatures][sha256.Size]byte
+	sigs, err := parseSignatures(header, buf[:0])
 	if err != nil {
 		return err
 	}
@@ -89,49 +99,46 @@ func (v *Verifier) Verify(body []byte, header string) error {
 	return err
 }
 
-// signatures are the decoded signatures of one header; most hold one or
-// two, which fit without allocating.
-type signatures struct {
-	buf  [4][sha256.Size]byte
-	list [][sha256.Size]byte
-}
+// maxInlineSignatures is how many signatures the callers of
+// parseSignatures hold in an array of their own: most headers hold one or
+// two, so a header's signatures are decoded without allocating.
+const maxInlineSignatures = 4
 
-// parseSignatures decodes a header's signatures. It fails with
+// parseSignatures appends a header's decoded signatures to dst, which
+// the caller owns (a slice of an array on its stack keeps them off the
+// heap), and returns the extended slice. It fails with
 // ErrMissingSignature when the header holds none, and with
 // ErrInvalidSignature when none decodes: then no body can match, and the
 // Handler answers before reading it.
-func parseSignatures(header string) (*signatures, error) {
-	s := &signatures{}
-	s.list = s.buf[:0]
-	seen := 0
+func parseSignatures(header string, dst [][sha256.Size]byte) ([][sha256.Size]byte, error) {
+	seen, start := 0, len(dst)
 	for tok := range strings.FieldsFuncSeq(header, isSignatureSeparator) {
 		seen++
 		if sig, ok := decodeSignature(tok); ok {
-			s.list = append(s.list, sig)
+			dst = append(dst, sig)
 		}
 	}
 	if seen == 0 {
 		return nil, fmt.Errorf("%w: no %s header", ErrMissingSignature, SignatureHeader)
 	}
-	if len(s.list) == 0 {
+	if len(dst) == start {
 		return nil, fmt.Errorf("%w: %d value(s), none is a hex or base64 HMAC-SHA256", ErrInvalidSignature, seen)
 	}
-	return s, nil
+	return dst, nil
 }
 
 // match returns the index of the first secret under which one of sigs
 // signs body, or fails with ErrInvalidSignature.
-func (v *Verifier) match(body []byte, sigs *signatures) (int, error) {
-	var buf [sha256.Size]byte
+func (v *Verifier) match(body []byte, sigs [][sha256.Size]byte) (int, error) {
 	for i, key := range v.keys {
-		want := key.sum(buf[:0], body)
-		for j := range sigs.list {
-			if hmac.Equal(want, sigs.list[j][:]) {
+		want := key.sum(body)
+		for j := range sigs {
+			if hmac.Equal(want[:], sigs[j][:]) {
 				return i, nil
 			}
 		}
 	}
-	return -1, fmt.Errorf("%w: %d signature(s) checked against %d secret(s)", ErrInvalidSignature, len(sigs.list), len(v.keys))
+	return -1, fmt.Errorf("%w: %d signature(s) checked against %d secret(s)", ErrInvalidSignature, len(sigs), len(v.keys))
 }
 
 func isSignatureSeparator(r rune) bool {

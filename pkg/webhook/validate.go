@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/mjhook/mjhook/gen"
@@ -46,10 +45,7 @@ type Validator struct {
 // value). The schema must be self-contained (nothing is loaded from
 // elsewhere).
 func NewValidator(schema []byte) (*Validator, error) {
-	s, err := jsonvalid.Compile(schema)
-	if errors.Is(err, jsonvalid.ErrUnsupported) {
-		s, err = jsonvalid.Reference(schema)
-	}
+	s, err := jsonvalid.CompileOrReference(schema)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}
@@ -97,18 +93,12 @@ func Validate(body []byte) error {
 func (v *Validator) Validate(body []byte) error {
 	vs, total, err := v.check(body, MaxViolations)
 	if err != nil {
-		return malformed(err)
+		// A syntax error of the one-pass scanner (jsonvalid), which knows
+		// nothing of this package's sentinels.
+		return fmt.Errorf("%w: %w", ErrMalformedJSON, err)
 	}
 	if total > 0 {
 		return newValidationError(vs, total)
 	}
 	return nil
-}
-
-// malformed wraps a syntax error as ErrMalformedJSON.
-func malformed(err error) error {
-	if errors.Is(err, ErrMalformedJSON) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ErrMalformedJSON, err)
 }
