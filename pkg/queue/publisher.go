@@ -85,7 +85,7 @@ func (p *Publisher) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMe
 	}, nil)
 	pub.Duration = time.Since(start)
 	if pub.Duplicate {
-		webhook.SetOutcome(ctx, "duplicate") // stored before: the Handler's Delivery says so
+		webhook.SetOutcome(ctx, webhook.OutcomeDuplicate) // stored before: the Handler's Delivery says so
 	}
 	if pub.Err != nil {
 		pub.Err = fmt.Errorf("%w: storing the event in JetStream: %w", webhook.ErrUnavailable, pub.Err)

@@ -178,7 +178,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if hooked {
 			d.Subscriber = time.Since(start)
 		}
-		d.Outcome = cmp.Or(Outcome(ctx), "delivered")
+		d.Outcome = cmp.Or(Outcome(ctx), OutcomeDelivered)
 	}
 	d.Status, d.Reason = StatusCode(d.Err), Reason(d.Err)
 	if d.Err == nil {

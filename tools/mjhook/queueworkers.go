@@ -6,6 +6,7 @@ import (
 
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/pkg/queue"
+	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 )
 
@@ -17,7 +18,7 @@ func (d deliveryFlags) forQueue(e *cli.Env, sub gen.AppSubscriber, log *slog.Log
 	opts.NoDedupe = !d.dedupe
 	next := opts.OnHandle
 	opts.OnHandle = func(ctx context.Context, h *queue.Handling) {
-		if h.Outcome == "duplicate" && h.Message != nil {
+		if h.Outcome == webhook.OutcomeDuplicate && h.Message != nil {
 			e.Logf("duplicate %s of job %s acknowledged, not delivered again", h.Message.Payload.GetEvent(), h.Message.Payload.GetJobID())
 		}
 		if next != nil {
