@@ -143,7 +143,7 @@ func (c *simulate) play(ctx context.Context, e *cli.Env, plan []lifecycle.Job) e
 		interval: c.interval,
 		env:      e,
 		stop:     stop,
-		progress: newProgress(e, total, "events"),
+		progress: newProgress(e, total),
 	}
 	sim.run(ctx, plan, c.concurrency)
 	sim.progress.Stop()
