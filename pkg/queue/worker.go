@@ -51,11 +51,14 @@ const (
 	pullHeartbeat = time.Second
 )
 
-// Backoffs of the worker's retried requests.
+// Backoffs of the worker's retries.
 var (
-	ackRetry         = backoff.Policy{Base: 100 * time.Millisecond, Max: 2 * time.Second}
-	laneRetry        = backoff.Policy{Base: 100 * time.Millisecond, Max: time.Second}
-	unavailableRetry = backoff.Policy{Base: 100 * time.Millisecond, Max: 2 * time.Second}
+	// inPlaceRetry is the backoff of what is retried while the event is
+	// held: its acknowledgement, its dead-lettering, and its delivery to
+	// an unavailable subscriber.
+	inPlaceRetry = backoff.Policy{Base: 100 * time.Millisecond, Max: 2 * time.Second}
+	// laneRetry is the backoff of a lane's failed pull requests.
+	laneRetry = backoff.Policy{Base: 100 * time.Millisecond, Max: time.Second}
 )
 
 // ackBudget bounds the retries of one acknowledgement; past it, JetStream
@@ -246,35 +249,38 @@ func (w *Worker) handle(p int, m jetstream.Msg) {
 	if m.Headers().Get(ReplayHeader) != "" {
 		base = webhook.WithReplay(base)
 	}
-	for {
+	// An error that wraps webhook.ErrUnavailable says the subscriber's
+	// backend, or the dedupe store, is down: that is no fault of the
+	// event, and the partition waits for it anyway. It is retried here,
+	// keeping the event with in-progress acknowledgements: a negative
+	// acknowledgement lost in a cluster's outage would hold the partition
+	// for AckWait. Any other error is final for this delivery.
+	err = backoff.Retry(w.work, inPlaceRetry, func(context.Context) error {
 		ctx := webhook.NewDeliveryContext(base, body)
 		subStart := time.Now()
-		err = w.call(ctx, msg)
+		err := w.call(ctx, msg)
 		h.Subscriber += time.Since(subStart)
 		if err == nil {
 			h.Outcome = cmp.Or(webhook.Outcome(ctx), OutcomeDelivered)
-			w.ack(m, &h)
-			return
+			return nil
 		}
 		h.Err = err
 		if !errors.Is(err, webhook.ErrUnavailable) {
-			break
+			return backoff.Permanent(err)
 		}
-		// The subscriber's backend, or the dedupe store, is down: that is
-		// no fault of the event, and the partition waits for it anyway.
-		// Retry here, keeping the event with in-progress acknowledgements:
-		// a negative acknowledgement lost in a cluster's outage would hold
-		// the partition for AckWait.
-		h.Retries++
-		wait := unavailableRetry.Delay(h.Retries)
-		if h.Retries == 1 {
+		return err
+	}, func(attempt int, err error, wait time.Duration) {
+		h.Retries = attempt
+		if attempt == 1 {
 			w.log(&h).Warn("queue: delivery failed, unavailable: retrying", slog.Duration("retry_in", wait), slog.Any("error", err))
 		}
-		select {
-		case <-time.After(wait):
-		case <-w.work.Done():
-			return // Close gave up: redelivered after AckWait
-		}
+	})
+	switch {
+	case err == nil:
+		w.ack(m, &h)
+		return
+	case errors.Is(err, webhook.ErrUnavailable):
+		return // Close gave up: redelivered after AckWait
 	}
 	if h.Attempt >= w.o.MaxDeliveries {
 		h.Reason = webhook.Reason(err)
@@ -327,7 +333,7 @@ func (w *Worker) keepAlive(m jetstream.Msg) (stop func()) {
 func (w *Worker) ack(m jetstream.Msg, h *Handling) {
 	ctx, cancel := context.WithTimeout(w.work, ackBudget)
 	defer cancel()
-	err := backoff.Retry(ctx, ackRetry, func(ctx context.Context) error {
+	err := backoff.Retry(ctx, inPlaceRetry, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		err := m.DoubleAck(ctx)
@@ -387,7 +393,7 @@ func (w *Worker) deadLetter(m jetstream.Msg, h *Handling) {
 	}
 	// Retried in place until stored: the event must not be acknowledged
 	// before, and the partition waits for it anyway.
-	err := backoff.Retry(w.work, ackRetry, func(ctx context.Context) error {
+	err := backoff.Retry(w.work, inPlaceRetry, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, attemptTimeout(w.o.PublishTimeout))
 		defer cancel()
 		_, err := w.js.PublishMsg(ctx, dm, jetstream.WithMsgID(id), jetstream.WithExpectStream(w.o.DeadLetterStream))
