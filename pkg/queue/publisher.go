@@ -37,9 +37,7 @@ func NewPublisher(ctx context.Context, nc *nats.Conn, opts *Options) (*Publisher
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
-	defer cancel()
-	if err := setup(ctx, js, &o); err != nil {
+	if err := Setup(ctx, js, &o); err != nil {
 		return nil, err
 	}
 	return &Publisher{nc: nc, js: js, o: o}, nil

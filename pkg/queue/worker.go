@@ -107,9 +107,9 @@ func NewWorker(ctx context.Context, nc *nats.Conn, secrets []string, sub gen.App
 	if err != nil {
 		return nil, err
 	}
-	setupCtx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
+	setupCtx, cancel := context.WithTimeout(ctx, o.SetupTimeout) // for the dedupe bucket too
 	defer cancel()
-	if err := setup(setupCtx, js, &o); err != nil {
+	if err := Setup(setupCtx, js, &o); err != nil {
 		return nil, err
 	}
 	if !o.NoDedupe {
@@ -222,8 +222,9 @@ func (w *Worker) fetch(p int, c jetstream.Consumer) error {
 func (w *Worker) handle(p int, m jetstream.Msg) {
 	h := Handling{Partition: p}
 	start := time.Now()
+	var seq uint64 // in the work stream; 0 if unknown
 	if md, err := m.Metadata(); err == nil {
-		h.Attempt = int(md.NumDelivered)
+		h.Attempt, seq = int(md.NumDelivered), md.Sequence.Stream
 	}
 	defer w.keepAlive(m)()
 	defer func() {
@@ -241,7 +242,7 @@ func (w *Worker) handle(p int, m jetstream.Msg) {
 	}
 	if err != nil {
 		h.Err, h.Reason = err, webhook.Reason(err)
-		w.deadLetter(m, &h)
+		w.deadLetter(m, seq, &h)
 		return
 	}
 	h.Message = &msg
@@ -284,7 +285,7 @@ func (w *Worker) handle(p int, m jetstream.Msg) {
 	}
 	if h.Attempt >= w.o.MaxDeliveries {
 		h.Reason = webhook.Reason(err)
-		w.deadLetter(m, &h)
+		w.deadLetter(m, seq, &h)
 		return
 	}
 	w.retry(m, &h)
@@ -368,9 +369,12 @@ func (w *Worker) retry(m jetstream.Msg, h *Handling) {
 // violations.
 const maxErrorHeader = 1024
 
-// deadLetter stores m, as it was stored in the work stream, in the
-// dead-letter stream with h's reason and error, then acknowledges it.
-func (w *Worker) deadLetter(m jetstream.Msg, h *Handling) {
+// deadLetter stores m, as it was stored in the work stream at sequence
+// seq, in the dead-letter stream with h's reason and error, then
+// acknowledges it. Its message ID there is the work stream's name and
+// seq, so that it is dead-lettered once however often this is retried;
+// without seq (0: unknown) it has none, and no other event's ID.
+func (w *Worker) deadLetter(m jetstream.Msg, seq uint64, h *Handling) {
 	dm := nats.NewMsg(w.o.DeadLetterSubject)
 	dm.Data = m.Data()
 	for k, v := range m.Headers() {
@@ -385,18 +389,18 @@ func (w *Worker) deadLetter(m jetstream.Msg, h *Handling) {
 	dm.Header.Set(ReasonHeader, h.Reason)
 	dm.Header.Set(ErrorHeader, errText)
 	dm.Header.Set(AttemptsHeader, strconv.Itoa(h.Attempt))
-	id := w.o.Stream + ":" + strconv.Itoa(h.Partition)
-	if md, err := m.Metadata(); err == nil {
-		seq := strconv.FormatUint(md.Sequence.Stream, 10)
-		dm.Header.Set(SequenceHeader, seq)
-		id = w.o.Stream + ":" + seq // dead-lettered once, however often this is retried
+	pubOpts := []jetstream.PublishOpt{jetstream.WithExpectStream(w.o.DeadLetterStream)}
+	if seq != 0 {
+		s := strconv.FormatUint(seq, 10)
+		dm.Header.Set(SequenceHeader, s)
+		pubOpts = append(pubOpts, jetstream.WithMsgID(w.o.Stream+":"+s))
 	}
 	// Retried in place until stored: the event must not be acknowledged
 	// before, and the partition waits for it anyway.
 	err := backoff.Retry(w.work, inPlaceRetry, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, attemptTimeout(w.o.PublishTimeout))
 		defer cancel()
-		_, err := w.js.PublishMsg(ctx, dm, jetstream.WithMsgID(id), jetstream.WithExpectStream(w.o.DeadLetterStream))
+		_, err := w.js.PublishMsg(ctx, dm, pubOpts...)
 		return err
 	}, func(attempt int, err error, _ time.Duration) {
 		if attempt == 1 {
