@@ -1,8 +1,9 @@
 // Package backoff retries operations that must wait out a NATS cluster's
 // elections and outages rather than fail: JetStream setup, confirmed
-// acknowledgements, dedupe-store writes. Delays grow exponentially from a
-// base to a cap, half fixed and half random ("equal jitter"), so that many
-// processes retrying at once spread out.
+// acknowledgements, dedupe-store writes; the tools' webhook sender takes its
+// delays from it too. Delays grow exponentially from a base to a cap, half
+// fixed and half random ("equal jitter"), so that many processes retrying at
+// once spread out.
 package backoff
 
 import (
@@ -20,8 +21,10 @@ type Policy struct {
 
 // Delay returns the pause after failed attempt n (1-based).
 func (p Policy) Delay(n int) time.Duration {
+	// Base<<(n-1) <= Max, tested by shifting Max down: shifting Base up
+	// can overflow, for a large Base or n.
 	d := p.Max
-	if n < 31 && p.Base<<(n-1) < p.Max {
+	if p.Base <= p.Max>>(n-1) {
 		d = p.Base << (n - 1)
 	}
 	return d/2 + rand.N(d/2+1)

@@ -39,6 +39,19 @@ func TestDelayGrowsToTheCapWithJitter(t *testing.T) {
 	}
 }
 
+// A large base must not overflow when shifted up: 20 s << 29 exceeds
+// math.MaxInt64, which used to turn the delay negative and panic in rand.N.
+func TestDelayLargeBaseCapsWithoutOverflow(t *testing.T) {
+	t.Parallel()
+	p := backoff.Policy{Base: 20 * time.Second, Max: time.Hour}
+	for n := 1; n <= 70; n++ {
+		full := min(p.Base<<min(n-1, 8), p.Max) // 20 s << 8 already exceeds the hour
+		d := p.Delay(n)
+		assert.GreaterOrEqual(t, d, full/2, "attempt %d", n)
+		assert.LessOrEqual(t, d, full, "attempt %d", n)
+	}
+}
+
 var errDown = errors.New("down")
 
 func TestRetry(t *testing.T) {

@@ -95,7 +95,7 @@ func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookM
 		return s.next.ReceiveJobStatusEvent(ctx, msg)
 	}
 	if !deliver {
-		webhook.SetOutcome(ctx, "duplicate")
+		webhook.SetOutcome(ctx, webhook.OutcomeDuplicate)
 		if s.onDuplicate != nil {
 			s.onDuplicate(ctx, msg)
 		}

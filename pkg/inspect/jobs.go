@@ -117,7 +117,7 @@ func jobTimeline(entries []*entry, id string) (job, bool) {
 
 // handled reports whether the subscriber handled e: a 2xx it did not drop.
 func handled(e *entry) bool {
-	return e.status < 300 && e.outcome == "delivered"
+	return e.status < 300 && e.outcome == webhook.OutcomeDelivered
 }
 
 // buildJob makes the job of es, its deliveries in arrival order.
@@ -144,10 +144,10 @@ func buildJob(id string, es []*entry) job {
 		case p.GetStatus() == gen.StatusPending && running:
 			ev.Marks = append(ev.Marks, markOutOfOrder)
 		}
-		if e.outcome == "duplicate" || (seen[key] && e.replayOf == 0) {
+		if e.outcome == webhook.OutcomeDuplicate || (seen[key] && e.replayOf == 0) {
 			ev.Marks = append(ev.Marks, markDuplicate)
 		}
-		if e.outcome == "stale" {
+		if e.outcome == webhook.OutcomeStale {
 			ev.Marks = append(ev.Marks, markStale)
 		}
 		if e.replayOf != 0 {

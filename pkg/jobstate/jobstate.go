@@ -138,7 +138,7 @@ func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookM
 
 	p := &msg.Payload
 	if _, reason := j.verdict(p); reason != "" {
-		webhook.SetOutcome(ctx, "stale")
+		webhook.SetOutcome(ctx, webhook.OutcomeStale)
 		s.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "jobstate: dropped stale event",
 			slog.String("job_id", p.GetJobID()), slog.String("event", string(p.GetEvent())), slog.String("reason", reason))
 		if s.opts.OnDrop != nil {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 // Publication is what a Publisher did with one event, as
@@ -22,12 +23,12 @@ type Publication struct {
 	Duration  time.Duration // from the first attempt to JetStream's answer
 }
 
-// Outcomes of a Handling besides those of subscriber wrappers ("delivered",
-// "duplicate", "stale": see webhook.SetOutcome).
+// Outcomes of a Handling besides those of subscriber wrappers
+// (webhook.OutcomeDuplicate, webhook.OutcomeStale: see webhook.SetOutcome).
 const (
-	OutcomeDelivered    = "delivered"     // the subscriber handled it; acknowledged
-	OutcomeRetry        = "retry"         // it failed; JetStream redelivers it after RetryDelay
-	OutcomeDeadLettered = "dead-lettered" // moved to the dead-letter stream; acknowledged
+	OutcomeDelivered    = webhook.OutcomeDelivered // the subscriber handled it; acknowledged
+	OutcomeRetry        = "retry"                  // it failed; JetStream redelivers it after RetryDelay
+	OutcomeDeadLettered = "dead-lettered"          // moved to the dead-letter stream; acknowledged
 )
 
 // Handling is what a Worker did with one delivery of a stored event, as
@@ -41,7 +42,8 @@ type Handling struct {
 	// Message is the decoded event; nil when it failed the checks.
 	Message *gen.WebhookMessage
 	// Outcome is OutcomeDelivered, a subscriber wrapper's outcome
-	// ("duplicate" from package dedupe, "stale" from package jobstate),
+	// (webhook.OutcomeDuplicate from package dedupe or JetStream,
+	// webhook.OutcomeStale from package jobstate),
 	// OutcomeRetry or OutcomeDeadLettered.
 	Outcome string
 	// Err is why the checks or the subscriber failed (for the subscriber,

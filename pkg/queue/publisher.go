@@ -37,9 +37,7 @@ func NewPublisher(ctx context.Context, nc *nats.Conn, opts *Options) (*Publisher
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
-	defer cancel()
-	if err := setup(ctx, js, &o); err != nil {
+	if err := Setup(ctx, js, &o); err != nil {
 		return nil, err
 	}
 	return &Publisher{nc: nc, js: js, o: o}, nil
@@ -85,7 +83,7 @@ func (p *Publisher) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookMe
 	}, nil)
 	pub.Duration = time.Since(start)
 	if pub.Duplicate {
-		webhook.SetOutcome(ctx, "duplicate") // stored before: the Handler's Delivery says so
+		webhook.SetOutcome(ctx, webhook.OutcomeDuplicate) // stored before: the Handler's Delivery says so
 	}
 	if pub.Err != nil {
 		pub.Err = fmt.Errorf("%w: storing the event in JetStream: %w", webhook.ErrUnavailable, pub.Err)

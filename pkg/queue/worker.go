@@ -51,11 +51,14 @@ const (
 	pullHeartbeat = time.Second
 )
 
-// Backoffs of the worker's retried requests.
+// Backoffs of the worker's retries.
 var (
-	ackRetry         = backoff.Policy{Base: 100 * time.Millisecond, Max: 2 * time.Second}
-	laneRetry        = backoff.Policy{Base: 100 * time.Millisecond, Max: time.Second}
-	unavailableRetry = backoff.Policy{Base: 100 * time.Millisecond, Max: 2 * time.Second}
+	// inPlaceRetry is the backoff of what is retried while the event is
+	// held: its acknowledgement, its dead-lettering, and its delivery to
+	// an unavailable subscriber.
+	inPlaceRetry = backoff.Policy{Base: 100 * time.Millisecond, Max: 2 * time.Second}
+	// laneRetry is the backoff of a lane's failed pull requests.
+	laneRetry = backoff.Policy{Base: 100 * time.Millisecond, Max: time.Second}
 )
 
 // ackBudget bounds the retries of one acknowledgement; past it, JetStream
@@ -104,9 +107,9 @@ func NewWorker(ctx context.Context, nc *nats.Conn, secrets []string, sub gen.App
 	if err != nil {
 		return nil, err
 	}
-	setupCtx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
+	setupCtx, cancel := context.WithTimeout(ctx, o.SetupTimeout) // for the dedupe bucket too
 	defer cancel()
-	if err := setup(setupCtx, js, &o); err != nil {
+	if err := Setup(setupCtx, js, &o); err != nil {
 		return nil, err
 	}
 	if !o.NoDedupe {
@@ -219,8 +222,9 @@ func (w *Worker) fetch(p int, c jetstream.Consumer) error {
 func (w *Worker) handle(p int, m jetstream.Msg) {
 	h := Handling{Partition: p}
 	start := time.Now()
+	var seq uint64 // in the work stream; 0 if unknown
 	if md, err := m.Metadata(); err == nil {
-		h.Attempt = int(md.NumDelivered)
+		h.Attempt, seq = int(md.NumDelivered), md.Sequence.Stream
 	}
 	defer w.keepAlive(m)()
 	defer func() {
@@ -238,7 +242,7 @@ func (w *Worker) handle(p int, m jetstream.Msg) {
 	}
 	if err != nil {
 		h.Err, h.Reason = err, webhook.Reason(err)
-		w.deadLetter(m, &h)
+		w.deadLetter(m, seq, &h)
 		return
 	}
 	h.Message = &msg
@@ -246,39 +250,42 @@ func (w *Worker) handle(p int, m jetstream.Msg) {
 	if m.Headers().Get(ReplayHeader) != "" {
 		base = webhook.WithReplay(base)
 	}
-	for {
+	// An error that wraps webhook.ErrUnavailable says the subscriber's
+	// backend, or the dedupe store, is down: that is no fault of the
+	// event, and the partition waits for it anyway. It is retried here,
+	// keeping the event with in-progress acknowledgements: a negative
+	// acknowledgement lost in a cluster's outage would hold the partition
+	// for AckWait. Any other error is final for this delivery.
+	err = backoff.Retry(w.work, inPlaceRetry, func(context.Context) error {
 		ctx := webhook.NewDeliveryContext(base, body)
 		subStart := time.Now()
-		err = w.call(ctx, msg)
+		err := w.call(ctx, msg)
 		h.Subscriber += time.Since(subStart)
 		if err == nil {
 			h.Outcome = cmp.Or(webhook.Outcome(ctx), OutcomeDelivered)
-			w.ack(m, &h)
-			return
+			return nil
 		}
 		h.Err = err
 		if !errors.Is(err, webhook.ErrUnavailable) {
-			break
+			return backoff.Permanent(err)
 		}
-		// The subscriber's backend, or the dedupe store, is down: that is
-		// no fault of the event, and the partition waits for it anyway.
-		// Retry here, keeping the event with in-progress acknowledgements:
-		// a negative acknowledgement lost in a cluster's outage would hold
-		// the partition for AckWait.
-		h.Retries++
-		wait := unavailableRetry.Delay(h.Retries)
-		if h.Retries == 1 {
+		return err
+	}, func(attempt int, err error, wait time.Duration) {
+		h.Retries = attempt
+		if attempt == 1 {
 			w.log(&h).Warn("queue: delivery failed, unavailable: retrying", slog.Duration("retry_in", wait), slog.Any("error", err))
 		}
-		select {
-		case <-time.After(wait):
-		case <-w.work.Done():
-			return // Close gave up: redelivered after AckWait
-		}
+	})
+	switch {
+	case err == nil:
+		w.ack(m, &h)
+		return
+	case errors.Is(err, webhook.ErrUnavailable):
+		return // Close gave up: redelivered after AckWait
 	}
 	if h.Attempt >= w.o.MaxDeliveries {
 		h.Reason = webhook.Reason(err)
-		w.deadLetter(m, &h)
+		w.deadLetter(m, seq, &h)
 		return
 	}
 	w.retry(m, &h)
@@ -327,7 +334,7 @@ func (w *Worker) keepAlive(m jetstream.Msg) (stop func()) {
 func (w *Worker) ack(m jetstream.Msg, h *Handling) {
 	ctx, cancel := context.WithTimeout(w.work, ackBudget)
 	defer cancel()
-	err := backoff.Retry(ctx, ackRetry, func(ctx context.Context) error {
+	err := backoff.Retry(ctx, inPlaceRetry, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		err := m.DoubleAck(ctx)
@@ -362,9 +369,12 @@ func (w *Worker) retry(m jetstream.Msg, h *Handling) {
 // violations.
 const maxErrorHeader = 1024
 
-// deadLetter stores m, as it was stored in the work stream, in the
-// dead-letter stream with h's reason and error, then acknowledges it.
-func (w *Worker) deadLetter(m jetstream.Msg, h *Handling) {
+// deadLetter stores m, as it was stored in the work stream at sequence
+// seq, in the dead-letter stream with h's reason and error, then
+// acknowledges it. Its message ID there is the work stream's name and
+// seq, so that it is dead-lettered once however often this is retried;
+// without seq (0: unknown) it has none, and no other event's ID.
+func (w *Worker) deadLetter(m jetstream.Msg, seq uint64, h *Handling) {
 	dm := nats.NewMsg(w.o.DeadLetterSubject)
 	dm.Data = m.Data()
 	for k, v := range m.Headers() {
@@ -379,18 +389,18 @@ func (w *Worker) deadLetter(m jetstream.Msg, h *Handling) {
 	dm.Header.Set(ReasonHeader, h.Reason)
 	dm.Header.Set(ErrorHeader, errText)
 	dm.Header.Set(AttemptsHeader, strconv.Itoa(h.Attempt))
-	id := w.o.Stream + ":" + strconv.Itoa(h.Partition)
-	if md, err := m.Metadata(); err == nil {
-		seq := strconv.FormatUint(md.Sequence.Stream, 10)
-		dm.Header.Set(SequenceHeader, seq)
-		id = w.o.Stream + ":" + seq // dead-lettered once, however often this is retried
+	pubOpts := []jetstream.PublishOpt{jetstream.WithExpectStream(w.o.DeadLetterStream)}
+	if seq != 0 {
+		s := strconv.FormatUint(seq, 10)
+		dm.Header.Set(SequenceHeader, s)
+		pubOpts = append(pubOpts, jetstream.WithMsgID(w.o.Stream+":"+s))
 	}
 	// Retried in place until stored: the event must not be acknowledged
 	// before, and the partition waits for it anyway.
-	err := backoff.Retry(w.work, ackRetry, func(ctx context.Context) error {
+	err := backoff.Retry(w.work, inPlaceRetry, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, attemptTimeout(w.o.PublishTimeout))
 		defer cancel()
-		_, err := w.js.PublishMsg(ctx, dm, jetstream.WithMsgID(id), jetstream.WithExpectStream(w.o.DeadLetterStream))
+		_, err := w.js.PublishMsg(ctx, dm, pubOpts...)
 		return err
 	}, func(attempt int, err error, _ time.Duration) {
 		if attempt == 1 {

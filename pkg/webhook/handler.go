@@ -179,7 +179,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if hooked {
 			d.Subscriber = time.Since(start)
 		}
-		d.Outcome = cmp.Or(Outcome(ctx), "delivered")
+		d.Outcome = cmp.Or(Outcome(ctx), OutcomeDelivered)
 	}
 	d.Status, d.Reason = classify(d.Err)
 	if d.Err == nil {

@@ -114,12 +114,8 @@ func reportFloors(out io.Writer, r benchResults) {
 		floors := r.ns("FloorHMAC/"+sub) + r.ns("FloorDecode/"+sub) + r.ns("FloorJSONSchemaV5/"+sub)
 		parts := r.ns("Verify/"+sub) + r.ns("ValidateGenerated/"+sub) + r.ns("DecodeGenerated/"+sub)
 		h := r.ns("Handler/" + sub)
-		mark := "✓"
-		if h/floors > targetOverhead {
-			mark = "✗"
-		}
-		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %.2f %s | %.2f |\n", sub, ns(r.ns("FloorHMAC/"+sub)),
-			ns(r.ns("FloorDecode/"+sub)), ns(r.ns("FloorJSONSchemaV5/"+sub)), ns(floors), ns(h), h/floors, mark, h/parts)
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %.2f%s | %.2f |\n", sub, ns(r.ns("FloorHMAC/"+sub)),
+			ns(r.ns("FloorDecode/"+sub)), ns(r.ns("FloorJSONSchemaV5/"+sub)), ns(floors), ns(h), h/floors, check(h/floors <= targetOverhead), h/parts)
 	}
 	fmt.Fprintln(out)
 }
@@ -297,20 +293,13 @@ func runLoad(ctx context.Context, cfg config, out io.Writer) error {
 		ratio := m.result.RPS() / bare
 		mark := ""
 		if mode == modeFull {
-			mark = " ✓"
-			if ratio < targetBareRatio {
-				mark = " ✗"
-			}
+			mark = check(ratio >= targetBareRatio)
 		}
 		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %d | %.1f MiB | %.2f%s |\n", labels[mode], m.result.RPS(),
 			dur(m.result.P50), dur(m.result.P99), dur(m.result.P999), m.result.Errors, float64(m.rss)/(1<<20), ratio, mark)
 	}
 	ideal := float64(slowConcurrency) / slowDelay.Seconds()
 	got := slowRun.result.RPS()
-	mark := "✓"
-	if got < targetSlowRatio*ideal {
-		mark = "✗"
-	}
 	// The inspector's cost as a user sees it: the requests/s lost, as a
 	// cost per request (full ÷ inspector), within each round.
 	var costs []float64
@@ -320,8 +309,8 @@ func runLoad(ctx context.Context, cfg config, out io.Writer) error {
 	cost := median(costs)
 	fmt.Fprintf(out, "\nTargets: webhook.Handler ≥ %.2f × bare; the cost per request with the inspector on ÷ off (requests/s "+
 		"without ÷ with, within each round, median over the rounds) ≤ %.2f: %.2f%s.\n\n**Slow subscriber** (each delivery takes %s), C=%d: %.0f requests/s "+
-		"= %.2f × the %.0f/s that %d deliveries in parallel allow (target ≥ %.2f) %s; p50 %s, p99 %s, errors %d, peak RSS %.1f MiB.\n",
-		targetBareRatio, targetInspectorOn, cost, check(cost <= targetInspectorOn), slowDelay, slowConcurrency, got, got/ideal, ideal, slowConcurrency, targetSlowRatio, mark,
+		"= %.2f × the %.0f/s that %d deliveries in parallel allow (target ≥ %.2f)%s; p50 %s, p99 %s, errors %d, peak RSS %.1f MiB.\n",
+		targetBareRatio, targetInspectorOn, cost, check(cost <= targetInspectorOn), slowDelay, slowConcurrency, got, got/ideal, ideal, slowConcurrency, targetSlowRatio, check(got >= targetSlowRatio*ideal),
 		dur(slowRun.result.P50), dur(slowRun.result.P99), slowRun.result.Errors, float64(slowRun.rss)/(1<<20))
 	return nil
 }

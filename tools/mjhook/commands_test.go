@@ -21,6 +21,7 @@ import (
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/cli/clitest"
 	"github.com/mjhook/mjhook/tools/internal/lifecycle"
+	"github.com/mjhook/mjhook/tools/internal/semantic"
 )
 
 func TestSignMatchesOpenSSL(t *testing.T) {
@@ -98,7 +99,7 @@ func TestServeAndSimulateEndToEnd(t *testing.T) {
 	require.Equal(t, cli.ExitOK, stop(), "serve exits 0 when stopped")
 
 	plan, err := lifecycle.Plan(lifecycle.Options{Jobs: jobs, Steps: 3, Outcome: lifecycle.OutcomeMixed,
-		WebhookType: lifecycle.WebhookTypeProgress, Seed: seed, Interval: time.Millisecond})
+		WebhookType: semantic.WebhookTypeProgress, Seed: seed, Interval: time.Millisecond})
 	require.NoError(t, err)
 	total := 0
 	want := map[string][]string{}

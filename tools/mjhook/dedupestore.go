@@ -11,7 +11,6 @@ import (
 
 	"github.com/mjhook/mjhook/pkg/dedupe"
 	"github.com/mjhook/mjhook/pkg/dedupe/natskv"
-	"github.com/mjhook/mjhook/pkg/queue"
 	"github.com/mjhook/mjhook/tools/internal/cli"
 )
 
@@ -44,15 +43,6 @@ func (s *storeFlag) resolve(queueWorkers bool) error {
 		return cli.Usagef("--dedupe-store is %s or %s, not %q", storeMemory, storeNATS, s.kind)
 	}
 	return nil
-}
-
-// forWorkers returns the store of the queue's workers: nil when --dedupe
-// is off (opts.NoDedupe, set by forQueue, turns it off).
-func (s *storeFlag) forWorkers(ctx context.Context, js jetstream.JetStream, d deliveryFlags, opts *queue.Options) (dedupe.Store, error) {
-	if !d.dedupe {
-		return nil, nil
-	}
-	return s.open(ctx, js, d, opts.Replicas, opts.Logger)
 }
 
 // open returns the store of --dedupe-store, remembering events

@@ -59,10 +59,7 @@ func (c *serve) startEdge(ctx context.Context, e *cli.Env, secrets []string, o *
 // setUpEdge sets the publisher up, hands it to late and marks the run
 // ready, then starts the workers, each passed to started.
 func (c *serve) setUpEdge(ctx context.Context, e *cli.Env, secrets []string, o *ops, nc *nats.Conn, late *lateEdge, started func(*queue.Worker)) error {
-	opts := c.queueFlags.options(o.log)
-	opts.SetupTimeout = c.ops.startupTimeout
-	opts.OnPublish = o.metrics.onPublish
-	opts.OnHandle = o.metrics.onHandle
+	opts := c.queueFlags.options(o, c.ops.startupTimeout)
 	pub, err := queue.NewPublisher(ctx, nc, opts)
 	if err != nil {
 		return err
@@ -77,12 +74,10 @@ func (c *serve) setUpEdge(ctx context.Context, e *cli.Env, secrets []string, o *
 	if c.workers == 0 {
 		return nil
 	}
-	setupCtx, cancel := context.WithTimeout(ctx, c.ops.startupTimeout)
-	defer cancel()
-	if opts.Dedupe, err = c.store.forWorkers(setupCtx, js, c.delivery, opts); err != nil {
+	sub, err := c.delivery.forQueue(ctx, e, &c.store, js, opts)
+	if err != nil {
 		return err
 	}
-	sub := c.delivery.forQueue(e, &eventPrinter{w: e.Stdout}, o.log, opts)
 	for range c.workers {
 		w, err := queue.NewWorker(ctx, nc, secrets, sub, opts)
 		if err != nil {

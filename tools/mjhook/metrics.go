@@ -97,7 +97,7 @@ func (m *metrics) onDelivery(_ context.Context, d *webhook.Delivery) {
 	}
 	if d.Message != nil && d.Outcome != "" {
 		m.events.WithLabelValues(string(d.Message.Payload.GetEvent()), sourceHTTP, d.Outcome).Inc()
-		if d.Outcome == "duplicate" {
+		if d.Outcome == webhook.OutcomeDuplicate {
 			m.dedupeHits.WithLabelValues(sourceHTTP).Inc()
 		}
 	}
@@ -125,7 +125,7 @@ func (m *metrics) onHandle(_ context.Context, h *queue.Handling) {
 	}
 	m.events.WithLabelValues(event, sourceQueue, h.Outcome).Inc()
 	switch h.Outcome {
-	case "duplicate":
+	case webhook.OutcomeDuplicate:
 		m.dedupeHits.WithLabelValues(sourceQueue).Inc()
 	case queue.OutcomeDeadLettered:
 		m.deadLettered.WithLabelValues(h.Reason).Inc()

@@ -136,18 +136,6 @@ func (r *readiness) set(check func(context.Context) error) {
 	r.check = check
 }
 
-// add chains another check: ready when both are.
-func (r *readiness) add(check func(context.Context) error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	prev := r.check
-	if prev == nil {
-		r.check = check
-		return
-	}
-	r.check = func(ctx context.Context) error { return errors.Join(prev(ctx), check(ctx)) }
-}
-
 func (r *readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	check := r.check

@@ -10,33 +10,33 @@ import (
 	"github.com/mjhook/mjhook/tools/internal/cli"
 )
 
-// progress reports how many of a known number of items are done: a live
+// progress reports how many of a known number of events are done: a live
 // bar on a terminal, plain periodic lines otherwise.
 type progress interface {
-	// Add counts n more items done.
+	// Add counts n more events done.
 	Add(n int)
 	// Stop ends the report.
 	Stop()
 }
 
-// newProgress returns the progress report of total items on e's standard
+// newProgress returns the progress report of total events on e's standard
 // error: a bar with counts and rate on a terminal, else a line every
 // plainEvery that says how many are done, when that changed.
-func newProgress(e *cli.Env, total int, what string) progress {
+func newProgress(e *cli.Env, total int) progress {
 	if e.Terminal {
 		return &barProgress{bar: progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(e.Stderr),
 			progressbar.OptionSetDescription(e.Name),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString(what),
+			progressbar.OptionSetItsString("events"),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionSetRenderBlankState(true),
 			progressbar.OptionOnCompletion(func() { _, _ = e.Stderr.Write([]byte("\n")) }),
 		)}
 	}
-	p := &plainProgress{e: e, total: total, what: what, stop: make(chan struct{})}
+	p := &plainProgress{e: e, total: total, stop: make(chan struct{})}
 	p.wg.Go(p.loop)
 	return p
 }
@@ -57,12 +57,11 @@ func (p *barProgress) Stop() {
 // plainEvery is how often plainProgress may print a line.
 const plainEvery = time.Second
 
-// plainProgress prints "N/TOTAL WHAT done" every plainEvery, only when N
+// plainProgress prints "N/TOTAL events done" every plainEvery, only when N
 // changed since the line before, so a pipe or a log gets no repeats.
 type plainProgress struct {
 	e     *cli.Env
 	total int
-	what  string
 	done  atomic.Int64
 	stop  chan struct{}
 	wg    sync.WaitGroup
@@ -86,7 +85,7 @@ func (p *plainProgress) loop() {
 		case <-tick.C:
 			if n := p.done.Load(); n != shown {
 				shown = n
-				p.e.Logf("%d/%d %s done", n, p.total, p.what)
+				p.e.Logf("%d/%d events done", n, p.total)
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"flag"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -61,9 +60,13 @@ func (q *queueFlags) define(fs *flag.FlagSet) {
 	fs.DurationVar(&q.duplicateWindow, "duplicate-window", queue.DefaultDuplicateWindow, "how long JetStream drops a re-published event")
 }
 
-func (q queueFlags) options(log *slog.Logger) *queue.Options {
+// options returns the queue's options of serve --queue and worker: the
+// flags', set-up waiting up to startupTimeout, logging to o's logger and
+// reporting to its metrics.
+func (q queueFlags) options(o *ops, startupTimeout time.Duration) *queue.Options {
 	return &queue.Options{Partitions: q.partitions, Replicas: q.replicas, MaxDeliveries: q.maxDeliveries,
-		RetryDelay: q.retryDelay, AckWait: q.ackWait, DuplicateWindow: q.duplicateWindow, Logger: log}
+		RetryDelay: q.retryDelay, AckWait: q.ackWait, DuplicateWindow: q.duplicateWindow, Logger: o.log,
+		SetupTimeout: startupTimeout, OnPublish: o.metrics.onPublish, OnHandle: o.metrics.onHandle}
 }
 
 // defaultDataDir is where the embedded server keeps its streams.

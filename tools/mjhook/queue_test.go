@@ -19,6 +19,7 @@ import (
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/cli/clitest"
 	"github.com/mjhook/mjhook/tools/internal/lifecycle"
+	"github.com/mjhook/mjhook/tools/internal/semantic"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -51,7 +52,7 @@ func TestServeQueueEndToEnd(t *testing.T) {
 	require.Equal(t, cli.ExitOK, r.Code, "stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 
 	plan, err := lifecycle.Plan(lifecycle.Options{Jobs: 20, Steps: 3, Outcome: lifecycle.OutcomeMixed,
-		WebhookType: lifecycle.WebhookTypeProgress, Seed: 11, Interval: time.Millisecond})
+		WebhookType: semantic.WebhookTypeProgress, Seed: 11, Interval: time.Millisecond})
 	require.NoError(t, err)
 	want := map[string][]string{}
 	for _, job := range plan {

@@ -20,6 +20,7 @@ import (
 	"github.com/mjhook/mjhook/tools/internal/cli"
 	"github.com/mjhook/mjhook/tools/internal/lifecycle"
 	"github.com/mjhook/mjhook/tools/internal/loadgen"
+	"github.com/mjhook/mjhook/tools/internal/semantic"
 	"github.com/mjhook/mjhook/tools/internal/sender"
 )
 
@@ -63,7 +64,7 @@ func (c *simulate) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.outcome, "outcome", lifecycle.OutcomeMixed, "how jobs end: completed, failed, cancelled or mixed (70/20/10)")
 	fs.IntVar(&c.steps, "steps", 3, "in_progress events per job, 0 to 99")
 	fs.DurationVar(&c.interval, "interval", 100*time.Millisecond, "pause between two events of a job (also their timestamp spacing)")
-	fs.StringVar(&c.webhookType, "webhook-type", lifecycle.WebhookTypeProgress, "progress (every status change) or result (terminal event only)")
+	fs.StringVar(&c.webhookType, "webhook-type", semantic.WebhookTypeProgress, "progress (every status change) or result (terminal event only)")
 	fs.Uint64Var(&c.seed, "seed", 0, "random seed, to replay a run (default: random, printed in the summary)")
 	fs.DurationVar(&c.retryFor, "retry-for", sender.DefaultMaxElapsed, "retry horizon: no retry of an event starts later than this after its first attempt")
 	fs.IntVar(&c.attempts, "max-attempts", sender.DefaultMaxAttempts, "attempts per event at most, the first included")
@@ -143,7 +144,7 @@ func (c *simulate) play(ctx context.Context, e *cli.Env, plan []lifecycle.Job) e
 		interval: c.interval,
 		env:      e,
 		stop:     stop,
-		progress: newProgress(e, total, "events"),
+		progress: newProgress(e, total),
 	}
 	sim.run(ctx, plan, c.concurrency)
 	sim.progress.Stop()

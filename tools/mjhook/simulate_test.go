@@ -164,7 +164,7 @@ func TestPlainProgressPrintsOnlyChanges(t *testing.T) {
 		var stderr clitest.SyncBuffer
 		e := clitest.Env("", &clitest.SyncBuffer{}, &stderr, nil)
 		e.Name = "mjhook simulate"
-		p := newProgress(e, 10, "events")
+		p := newProgress(e, 10)
 		time.Sleep(2500 * time.Millisecond) // nothing done: nothing printed
 		p.Add(3)
 		time.Sleep(3 * time.Second) // 3 done: printed once

@@ -98,19 +98,15 @@ func (c *worker) Run(ctx context.Context, e *cli.Env, args []string) error {
 // start sets the worker up, waiting for JetStream until
 // --startup-timeout (/readyz answers 503 meanwhile), and starts it.
 func (c *worker) start(ctx context.Context, e *cli.Env, o *ops, nc *nats.Conn, secrets []string) (*queue.Worker, error) {
-	opts := c.queueFlags.options(o.log)
-	opts.SetupTimeout = c.ops.startupTimeout
-	opts.OnHandle = o.metrics.onHandle
+	opts := c.queueFlags.options(o, c.ops.startupTimeout)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, err
 	}
-	setupCtx, cancel := context.WithTimeout(ctx, c.ops.startupTimeout)
-	defer cancel()
-	if opts.Dedupe, err = c.store.forWorkers(setupCtx, js, c.delivery, opts); err != nil {
+	sub, err := c.delivery.forQueue(ctx, e, &c.store, js, opts)
+	if err != nil {
 		return nil, err
 	}
-	sub := c.delivery.forQueue(e, &eventPrinter{w: e.Stdout}, o.log, opts)
 	w, err := queue.NewWorker(ctx, nc, secrets, sub, opts)
 	if err != nil {
 		return nil, err

@@ -129,7 +129,8 @@ type claim struct {
 }
 
 // Values of the bucket's entries: a claim is the claim prefix and its
-// holder's token, unique per Acquire.
+// holder's token, made once per Store (New): unique per Store, shared by
+// all of its Acquires.
 var (
 	doneValue   = []byte("done")
 	claimPrefix = []byte("claim ")

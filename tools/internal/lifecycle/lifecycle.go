@@ -16,6 +16,7 @@ import (
 
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
+	"github.com/mjhook/mjhook/tools/internal/semantic"
 )
 
 // Outcomes a plan can end its jobs with.
@@ -26,18 +27,12 @@ const (
 	OutcomeMixed     = "mixed" // 70 % completed, 20 % failed, 10 % cancelled
 )
 
-// Webhook types, as chosen at job creation.
-const (
-	WebhookTypeProgress = "progress" // every status change
-	WebhookTypeResult   = "result"   // the final result only
-)
-
 // Options describe a plan.
 type Options struct {
 	Jobs        int
 	Steps       int    // in_progress events per job, between pending and the end (at most 99)
 	Outcome     string // one of the Outcome constants
-	WebhookType string // one of the WebhookType constants
+	WebhookType string // semantic.WebhookTypeProgress or semantic.WebhookTypeResult
 	Seed        uint64
 	Start       time.Time     // timestamp of each job's first event
 	Interval    time.Duration // between two events of a job
@@ -66,7 +61,7 @@ func Plan(o Options) ([]Job, error) {
 		return nil, fmt.Errorf("lifecycle: %d steps, want 0 to 99", o.Steps)
 	case !slices.Contains([]string{OutcomeCompleted, OutcomeFailed, OutcomeCancelled, OutcomeMixed}, o.Outcome):
 		return nil, fmt.Errorf("lifecycle: outcome %q, want completed, failed, cancelled or mixed", o.Outcome)
-	case o.WebhookType != WebhookTypeProgress && o.WebhookType != WebhookTypeResult:
+	case o.WebhookType != semantic.WebhookTypeProgress && o.WebhookType != semantic.WebhookTypeResult:
 		return nil, fmt.Errorf("lifecycle: webhook type %q, want progress or result", o.WebhookType)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x6d6a686f6f6b)) // "mjhook"
@@ -89,7 +84,7 @@ func planJob(rng *rand.Rand, o Options) Job {
 	prompt := fmt.Sprintf("simulated job %s, %s --v 6", id[:8], typ)
 
 	var events []gen.JobWebhookPayload
-	if o.WebhookType == WebhookTypeProgress {
+	if o.WebhookType == semantic.WebhookTypeProgress {
 		events = append(events, webhooktest.Progress(id, 0))
 		for _, p := range risingProgress(rng, o.Steps) {
 			events = append(events, webhooktest.Progress(id, p))

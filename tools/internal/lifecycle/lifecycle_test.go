@@ -11,11 +11,12 @@ import (
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/tools/internal/lifecycle"
+	"github.com/mjhook/mjhook/tools/internal/semantic"
 )
 
 func opts() lifecycle.Options {
 	return lifecycle.Options{
-		Jobs: 40, Steps: 3, Outcome: lifecycle.OutcomeMixed, WebhookType: lifecycle.WebhookTypeProgress,
+		Jobs: 40, Steps: 3, Outcome: lifecycle.OutcomeMixed, WebhookType: semantic.WebhookTypeProgress,
 		Seed: 7, Start: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC), Interval: time.Second,
 	}
 }
@@ -78,7 +79,7 @@ func TestPlanIsReproducibleFromSeed(t *testing.T) {
 func TestPlanResultWebhookTypeSendsOnlyTheEnd(t *testing.T) {
 	t.Parallel()
 	o := opts()
-	o.WebhookType = lifecycle.WebhookTypeResult
+	o.WebhookType = semantic.WebhookTypeResult
 	o.Outcome = lifecycle.OutcomeCompleted
 	jobs, err := lifecycle.Plan(o)
 	require.NoError(t, err)

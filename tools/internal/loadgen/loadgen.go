@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 // Config describes one load run.
@@ -71,7 +73,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 				body := cfg.Bodies[i%len(cfg.Bodies)]
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Midjourney-Signature", cfg.Signatures[i%len(cfg.Signatures)])
+				req.Header.Set(webhook.SignatureHeader, cfg.Signatures[i%len(cfg.Signatures)])
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {

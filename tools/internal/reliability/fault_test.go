@@ -20,6 +20,7 @@ import (
 	"github.com/mjhook/mjhook/pkg/dedupe"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/tools/internal/lifecycle"
+	"github.com/mjhook/mjhook/tools/internal/semantic"
 	"github.com/mjhook/mjhook/tools/internal/sender"
 )
 
@@ -119,7 +120,7 @@ func TestEveryEventDeliveredExactlyOnceInOrder(t *testing.T) {
 	defer srv.Close()
 
 	plan, err := lifecycle.Plan(lifecycle.Options{Jobs: 100, Steps: 3, Outcome: lifecycle.OutcomeMixed,
-		WebhookType: lifecycle.WebhookTypeProgress, Seed: 42, Start: time.Now(), Interval: time.Second})
+		WebhookType: semantic.WebhookTypeProgress, Seed: 42, Start: time.Now(), Interval: time.Second})
 	require.NoError(t, err)
 	v, err := webhook.NewVerifier(secret)
 	require.NoError(t, err)

@@ -13,11 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/mjhook/mjhook/internal/backoff"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
@@ -88,6 +88,7 @@ func Retryable(a Attempt) bool {
 func (s *Sender) Deliver(ctx context.Context, body []byte) Result {
 	maxAttempts := cmp.Or(s.MaxAttempts, DefaultMaxAttempts)
 	horizon := time.Now().Add(cmp.Or(s.MaxElapsed, DefaultMaxElapsed))
+	delays := backoff.Policy{Base: cmp.Or(s.BaseDelay, DefaultBaseDelay), Max: cmp.Or(s.MaxDelay, DefaultMaxDelay)}
 	var r Result
 	for n := 0; ; n++ {
 		a := s.Post(ctx, body)
@@ -99,7 +100,7 @@ func (s *Sender) Deliver(ctx context.Context, body []byte) Result {
 		if !Retryable(a) || n+1 >= maxAttempts || ctx.Err() != nil {
 			return r
 		}
-		wait := max(s.backoff(n), a.RetryAfter)
+		wait := max(delays.Delay(n+1), a.RetryAfter)
 		if time.Now().Add(wait).After(horizon) {
 			return r
 		}
@@ -109,18 +110,6 @@ func (s *Sender) Deliver(ctx context.Context, body []byte) Result {
 			return r
 		}
 	}
-}
-
-// backoff is the pause after failed attempt n (0-based): the capped
-// exponential delay, half of it fixed and half random ("equal jitter"), so
-// that retries of many jobs spread out.
-func (s *Sender) backoff(n int) time.Duration {
-	base, ceiling := cmp.Or(s.BaseDelay, DefaultBaseDelay), cmp.Or(s.MaxDelay, DefaultMaxDelay)
-	d := ceiling
-	if n < 30 && base<<n < ceiling {
-		d = base << n
-	}
-	return d/2 + rand.N(d/2+1)
 }
 
 // Post makes one signed POST of body, without retrying.
