@@ -44,6 +44,11 @@
 //
 // # The page
 //
+// A job's timeline marks as out of order the events that package
+// jobstate's rules drop, judged with a jobstate.State over the events
+// handled before them, whether or not the receiver runs jobstate (which
+// records those it judged as stale).
+//
 // Plain HTML, CSS and JavaScript, embedded with go:embed: nothing is
 // fetched from elsewhere but the result images' thumbnails, from the URLs
 // in the payloads. Every payload string is inserted as text, never as

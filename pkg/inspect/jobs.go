@@ -3,15 +3,17 @@ package inspect
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/jobstate"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 // Marks of a timeline event.
 const (
-	markOutOfOrder = "out of order" // progress or status went back, or it came after the terminal event
+	markOutOfOrder = "out of order" // jobstate's rules drop it: it came after the terminal event, or progress or status went back
 	markDuplicate  = "duplicate"    // the same event (webhook.EventKey) arrived before
 	markStale      = "stale"        // jobstate dropped it
 	markReplay     = "replay"       // an operator's replay
@@ -120,12 +122,14 @@ func handled(e *entry) bool {
 	return e.status < 300 && e.outcome == "delivered"
 }
 
-// buildJob makes the job of es, its deliveries in arrival order.
+// buildJob makes the job of es, its deliveries in arrival order. An event
+// is out of order when jobstate's rules drop it (jobstate.State), after
+// the events handled before it: the timeline shows what jobstate did, or
+// would have done.
 func buildJob(id string, es []*entry) job {
 	j := job{JobID: id, Progress: 0}
 	seen := map[string]bool{} // keys of the events handled
-	var maxProgress int64 = -1
-	running, finished := false, false
+	var state jobstate.State
 	for _, e := range es {
 		p := e.payload()
 		if p == nil {
@@ -136,12 +140,7 @@ func buildJob(id string, es []*entry) job {
 			Progress: p.Progress, HTTP: e.status, Outcome: e.outcome, Reason: e.reason,
 		}
 		key := webhook.EventKey(p)
-		switch {
-		case finished:
-			ev.Marks = append(ev.Marks, markOutOfOrder)
-		case p.Progress != nil && *p.Progress < maxProgress:
-			ev.Marks = append(ev.Marks, markOutOfOrder)
-		case p.GetStatus() == gen.StatusPending && running:
+		if state.Verdict(p).Drop() {
 			ev.Marks = append(ev.Marks, markOutOfOrder)
 		}
 		if e.outcome == "duplicate" || (seen[key] && e.replayOf == 0) {
@@ -167,16 +166,14 @@ func buildJob(id string, es []*entry) job {
 			continue // acknowledged without reaching the subscriber
 		}
 		seen[key] = true
-		if p.Progress != nil {
-			maxProgress = max(maxProgress, *p.Progress)
+		finished := state.Finished()
+		state.Advance(p)
+		if finished {
+			continue // without jobstate: what ended the job stays
 		}
-		running = running || p.GetStatus() == gen.StatusInProgress
-		if !finished {
-			j.Status = string(p.GetStatus())
-		}
-		if t := terminalOf(p); t != "" && !finished {
-			finished = true
-			j.Terminal = t
+		j.Status = string(p.GetStatus())
+		if jobstate.Terminal(p) {
+			j.Terminal = terminalName(p.GetEvent())
 			for _, img := range p.GetResult().GetImages() {
 				j.Images = append(j.Images, jobImage{URL: img.GetURL(), Index: img.Index, Width: img.Width, Height: img.Height})
 			}
@@ -186,27 +183,16 @@ func buildJob(id string, es []*entry) job {
 			}
 		}
 	}
-	j.Progress = max(maxProgress, 0)
+	j.Progress, _ = state.Progress() // 0 when no event handled had one
 	if j.Terminal == string(gen.StatusCompleted) {
 		j.Progress = 100
 	}
 	return j
 }
 
-// terminalOf returns how p ends its job ("completed", "failed",
-// "cancelled"), or "" when it does not.
-func terminalOf(p *gen.JobWebhookPayload) string {
-	switch p.GetEvent() {
-	case gen.EventJobCompleted:
-		return string(gen.StatusCompleted)
-	case gen.EventJobFailed:
-		return string(gen.StatusFailed)
-	case gen.EventJobCancelled:
-		return string(gen.StatusCancelled)
-	}
-	switch s := p.GetStatus(); s {
-	case gen.StatusCompleted, gen.StatusFailed, gen.StatusCancelled:
-		return string(s)
-	}
-	return ""
+// terminalName is how a terminal event (jobstate.Terminal) ends its job,
+// as the page shows it: its name without "job.", as in "completed",
+// "failed" and "cancelled".
+func terminalName(event gen.Event) string {
+	return strings.TrimPrefix(string(event), "job.")
 }
