@@ -127,7 +127,7 @@ func handled(e *entry) bool {
 // the events handled before it: the timeline shows what jobstate did, or
 // would have done.
 func buildJob(id string, es []*entry) job {
-	j := job{JobID: id, Progress: 0}
+	j := job{JobID: id}
 	seen := map[string]bool{} // keys of the events handled
 	var state jobstate.State
 	for _, e := range es {
@@ -159,11 +159,8 @@ func buildJob(id string, es []*entry) job {
 		j.Last = e.received
 		j.Type = cmp.Or(string(p.GetType()), j.Type)
 		j.Prompt = cmp.Or(p.GetPrompt(), j.Prompt)
-		if e.status >= 300 {
-			continue // not handled: it moves nothing
-		}
 		if !handled(e) {
-			continue // acknowledged without reaching the subscriber
+			continue // rejected, failed, or acknowledged without reaching the subscriber: it moves nothing
 		}
 		seen[key] = true
 		finished := state.Finished()

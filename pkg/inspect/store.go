@@ -242,7 +242,8 @@ func (s *store) all() []*entry {
 	return out
 }
 
-// get returns a copy of the entry numbered id, or nil when it is not kept.
+// get returns a copy of the entry numbered id, its headers sorted by name,
+// or nil when it is not kept.
 func (s *store) get(id int64) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -253,6 +254,7 @@ func (s *store) get(id int64) *entry {
 	// Ids are consecutive, so the entry's place follows from its id.
 	e := s.ring[(s.start+int(id-first))%s.size]
 	e.header = slices.Clone(e.header) // the slot's buffer is reused
+	slices.SortStableFunc(e.header, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	return &e
 }
 
@@ -318,6 +320,7 @@ type signature struct {
 	Checked  bool   `json:"checked"`  // the handler got as far as checking it
 }
 
+// detail is e in full; e is a copy from store.get, its headers sorted.
 func (e *entry) detail() detail {
 	d := detail{
 		summary: e.summary(), URL: e.scheme + "://" + e.host + e.uri, Remote: e.remote,
@@ -329,8 +332,7 @@ func (e *entry) detail() detail {
 			Checked: e.body != nil || e.secret >= 0,
 		},
 	}
-	d.Headers = slices.Clone(e.header)
-	slices.SortStableFunc(d.Headers, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	d.Headers = e.header // sorted by store.get
 	if json.Valid(e.body) {
 		d.Pretty = prettyLines(e.body)
 	}
