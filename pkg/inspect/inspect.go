@@ -120,8 +120,7 @@ func New(opts *Options) *Inspector {
 // it keeps.
 func (in *Inspector) Record(ctx context.Context, d *webhook.Delivery) {
 	mark, _ := ctx.Value(replayMarkKey{}).(*replayMark)
-	event, jobID := claimOf(d)
-	in.streams.publish(in.store.add(d, mark, event, jobID))
+	in.streams.publish(in.store.add(d, mark, claimOf(d)))
 }
 
 // SetReceiver sets the Handler that "replay to the receiver" hands

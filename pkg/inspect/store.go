@@ -67,25 +67,31 @@ type replayMark struct {
 	id atomic.Int64
 }
 
-// claimOf reads what a body that was not decoded claims to be (event and
-// job_id), leniently, for the list only.
-func claimOf(d *webhook.Delivery) (event, jobID string) {
+// claim is what a body that was not decoded claims to be, for the list
+// only.
+type claim struct {
+	event, jobID string
+}
+
+// claimOf reads the claim of d's body (event and job_id), leniently, when
+// the Handler did not decode it.
+func claimOf(d *webhook.Delivery) claim {
 	if d.Message != nil || len(d.Body) == 0 {
-		return "", ""
+		return claim{}
 	}
-	var claim struct {
+	var c struct {
 		Event string `json:"event"`
 		JobID string `json:"job_id"`
 	}
-	_ = json.Unmarshal(d.Body, &claim)
-	return claim.Event, claim.JobID
+	_ = json.Unmarshal(d.Body, &c)
+	return claim{event: c.Event, jobID: c.JobID}
 }
 
 // fill makes e, a slot of the ring, what the page shows of d, reusing the
 // slot's header buffer. It keeps d.Body itself, which a Handler never
 // reuses or modifies. keepBody is false when d's body is over the memory
-// limit.
-func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
+// limit; c is what the body claims when it was not decoded (claimOf).
+func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool, c claim) {
 	r := d.Request
 	header := e.header[:0]
 	*e = entry{
@@ -138,6 +144,8 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 		// which the entry must not keep. An event is one the spec lists.
 		p := &d.Message.Payload
 		e.event, e.jobID = eventName(p.GetEvent()), strings.Clone(p.GetJobID())
+	} else {
+		e.event, e.jobID = c.event, c.jobID
 	}
 	e.cost += entryOverhead + int64(cap(e.body))
 }
@@ -183,9 +191,9 @@ func newStore(size int, maxBytes int64) *store {
 // add keeps a copy of d, forgetting the oldest entries while there are
 // more than size or they hold more than maxBytes, and returns its summary.
 // A delivery larger than maxBytes alone is kept without its body and
-// decoded event. event and jobID are what its body claims when it was not
-// decoded (claimOf).
-func (s *store) add(d *webhook.Delivery, mark *replayMark, event, jobID string) summary {
+// decoded event. c is what its body claims when it was not decoded
+// (claimOf).
+func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim) summary {
 	need := deliveryCost(d)
 	keepBody := need <= s.maxBytes
 	if !keepBody {
@@ -200,10 +208,7 @@ func (s *store) add(d *webhook.Delivery, mark *replayMark, event, jobID string) 
 		s.forget(false)
 	}
 	e := &s.ring[(s.start+s.n)%s.size]
-	e.fill(d, mark, keepBody)
-	if e.event == "" && e.jobID == "" {
-		e.event, e.jobID = event, jobID
-	}
+	e.fill(d, mark, keepBody, c)
 	e.id = s.nextID
 	s.nextID++
 	s.n++
