@@ -219,11 +219,11 @@ func (in *Inspector) entry(w http.ResponseWriter, r *http.Request) *entry {
 }
 
 func (in *Inspector) listJobs(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, jobSummaries(in.store.all()))
+	writeJSON(w, http.StatusOK, jobSummaries(in.store.jobEvents()))
 }
 
 func (in *Inspector) getJob(w http.ResponseWriter, r *http.Request) {
-	j, ok := jobTimeline(in.store.all(), r.PathValue("id"))
+	j, ok := jobTimeline(in.store.jobEvents(), r.PathValue("id"))
 	if !ok {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no such job among the deliveries kept"})
 		return

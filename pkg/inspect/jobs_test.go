@@ -2,6 +2,8 @@ package inspect_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/inspect"
 	"github.com/mjhook/mjhook/pkg/jobstate"
 	"github.com/mjhook/mjhook/pkg/webhook"
 	"github.com/mjhook/mjhook/pkg/webhook/webhooktest"
@@ -177,4 +180,45 @@ func TestTimelineMatchesJobstate(t *testing.T) {
 			assert.Equal(t, dropped[i], ev.Outcome == "stale", "%s: event %d (%s): the receiver's outcome", tt.name, i, ev.Event)
 		}
 	}
+}
+
+// TestJobsListAfterSlotsAreReused: what the list of jobs keeps of a
+// delivery (its event key) goes with it when its slot is reused. Without
+// dedupe in front, a retry is marked a duplicate by its key alone.
+func TestJobsListAfterSlotsAreReused(t *testing.T) {
+	t.Parallel()
+	in := inspect.New(&inspect.Options{Size: 3, Logger: discard})
+	nop := webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error { return nil })
+	h, err := webhook.NewHandler([]string{secret}, nop, &webhook.Options{OnDelivery: in.Record, Logger: discard})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/webhook", h)
+	mux.Handle("/inspect/", http.StripPrefix("/inspect", in))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	t.Cleanup(in.Close)
+	s := &testServer{Server: srv, in: in}
+
+	type summary struct {
+		JobID  string `json:"job_id"`
+		Events int
+		Marked int
+	}
+	first, second := webhooktest.NewJobID(), webhooktest.NewJobID()
+	for _, pct := range []int{0, 40, 80} {
+		require.Equal(t, 204, s.sendPayload(t, webhooktest.Progress(first, pct)))
+	}
+	var jobs []summary
+	require.Equal(t, 200, s.get(t, "api/jobs", &jobs))
+	assert.Equal(t, []summary{{JobID: first, Events: 3}}, jobs)
+
+	retried := webhooktest.Marshal(t, webhooktest.Progress(second, 10))
+	require.Equal(t, 204, s.send(t, secret, retried))
+	require.Equal(t, 204, s.send(t, secret, retried)) // delivered again: no dedupe
+	require.Equal(t, 204, s.sendPayload(t, webhooktest.Progress(second, 20)))
+	require.Equal(t, 200, s.get(t, "api/jobs", &jobs))
+	assert.Equal(t, []summary{{JobID: second, Events: 3, Marked: 1}}, jobs)
+	j := s.jobOf(t, second)
+	require.Len(t, j.Events, 3)
+	assert.Equal(t, []string{"duplicate"}, j.Events[1].Marks)
 }

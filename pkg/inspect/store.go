@@ -49,6 +49,13 @@ type entry struct {
 	// event and jobID are the decoded event's, or read leniently from a
 	// rejected body, for the list.
 	event, jobID string
+	// jobStatus and progress are the decoded event's too, and key is its
+	// webhook.EventKey, computed the first time the jobs' views ask
+	// (store.jobEvents): what they need, so that they decode no body.
+	jobStatus   gen.Status
+	progress    int64
+	hasProgress bool
+	key         string
 }
 
 // entryOverhead is what an entry costs besides its bodies and headers.
@@ -144,6 +151,10 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool, c cla
 		// which the entry must not keep. An event is one the spec lists.
 		p := &d.Message.Payload
 		e.event, e.jobID = eventName(p.GetEvent()), strings.Clone(p.GetJobID())
+		e.jobStatus = specValue(p.GetStatus(), gen.StatusValues())
+		if p.Progress != nil {
+			e.progress, e.hasProgress = *p.Progress, true
+		}
 	} else {
 		e.event, e.jobID = c.event, c.jobID
 	}
@@ -156,8 +167,13 @@ func (e *entry) payload() *gen.JobWebhookPayload {
 	if !e.decoded {
 		return nil
 	}
+	return decodeKept(e.body)
+}
+
+// decodeKept decodes a body kept that the Handler had decoded.
+func decodeKept(body []byte) *gen.JobWebhookPayload {
 	var p gen.JobWebhookPayload
-	if gen.DecodeWebhookPayload(e.body, &p) != nil {
+	if gen.DecodeWebhookPayload(body, &p) != nil {
 		return nil // it was validated and decoded once: not reached
 	}
 	return &p
@@ -245,6 +261,59 @@ func (s *store) all() []*entry {
 		out[i] = &copies[i]
 	}
 	return out
+}
+
+// jobEvent is a delivery of a decoded event as the jobs' views need it.
+type jobEvent struct {
+	id, replayOf int64
+	received     time.Time
+	status       int // the HTTP status
+	reason       string
+	outcome      string
+	event        gen.Event
+	jobID        string
+	jobStatus    gen.Status
+	progress     int64
+	hasProgress  bool
+	key          string // webhook.EventKey
+	body         []byte // the Handler's own, never modified
+}
+
+// jobEvents returns the deliveries whose event was decoded, oldest first,
+// as the jobs' views need them: no body is decoded. An entry's event key
+// is computed the first time, and kept.
+func (s *store) jobEvents() []jobEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]jobEvent, 0, s.n)
+	for i := range s.n {
+		e := &s.ring[(s.start+i)%s.size]
+		if !e.decoded {
+			continue
+		}
+		out = append(out, jobEvent{
+			id: e.id, replayOf: e.replayOf, received: e.received, status: e.status, reason: e.reason, outcome: e.outcome,
+			event: gen.Event(e.event), jobID: e.jobID, jobStatus: e.jobStatus, progress: e.progress, hasProgress: e.hasProgress,
+			body: e.body,
+		})
+		ev := &out[len(out)-1]
+		if e.key == "" {
+			p := ev.facts()
+			e.key = webhook.EventKey(&p)
+		}
+		ev.key = e.key
+	}
+	return out
+}
+
+// facts returns e's event with what the jobs' views know of it: its job,
+// event, status and progress.
+func (e *jobEvent) facts() gen.JobWebhookPayload {
+	p := gen.JobWebhookPayload{JobID: e.jobID, Event: e.event, Status: e.jobStatus}
+	if e.hasProgress {
+		p.Progress = &e.progress
+	}
+	return p
 }
 
 // get returns a copy of the entry numbered id, its headers sorted by name,
@@ -350,10 +419,16 @@ func (e *entry) detail() detail {
 // eventName returns the spec's own string for an event value, which
 // allocates nothing, or a copy of one the spec does not list.
 func eventName(e gen.Event) string {
-	for _, v := range gen.EventValues() {
-		if v == e {
-			return string(v)
+	return string(specValue(e, gen.EventValues()))
+}
+
+// specValue returns the spec's own string for v, one of values, which
+// allocates nothing, or a copy of v when values do not list it.
+func specValue[T ~string](v T, values []T) T {
+	for _, s := range values {
+		if s == v {
+			return s
 		}
 	}
-	return strings.Clone(string(e))
+	return T(strings.Clone(string(v)))
 }
