@@ -238,6 +238,40 @@ func TestBrowserJobTimeline(t *testing.T) {
 	}
 }
 
+// TestBrowserJobsListLive: the open list of jobs, and a job's open page,
+// follow live deliveries, and a burst of them makes the page ask for the
+// list a few times, not once per delivery.
+func TestBrowserJobsListLive(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, nil)
+	ctx := newTab(t)
+	open(t, ctx, s, "#/jobs")
+	before := s.hits.of("/inspect/api/jobs")
+
+	const jobs, events = 3, 20
+	ids := make([]string, jobs)
+	for i := range ids {
+		ids[i] = webhooktest.NewJobID()
+	}
+	for pct := range events {
+		for _, id := range ids {
+			require.Equal(t, 204, s.sendPayload(t, webhooktest.Progress(id, 5*pct)))
+		}
+	}
+	waitFor(t, ctx, 5*time.Second, fmt.Sprintf(`(() => { const rows = [...document.querySelectorAll('#jobs tbody tr')];
+		return rows.length === %d && rows.every(r => r.children[3].textContent === '%d'); })()`, jobs, events))
+	asked := s.hits.of("/inspect/api/jobs") - before
+	assert.Positive(t, asked)
+	assert.LessOrEqual(t, asked, jobs*events/6, "the list was asked for %d times for %d deliveries", asked, jobs*events)
+
+	// A job's open page follows its deliveries too.
+	open(t, ctx, s, "#/jobs/"+ids[0])
+	waitFor(t, ctx, 5*time.Second, fmt.Sprintf(`document.querySelectorAll('#timeline li').length === %d`, events))
+	require.Equal(t, 204, s.sendPayload(t, webhooktest.Completed(ids[0], 4)))
+	waitFor(t, ctx, 5*time.Second, fmt.Sprintf(`document.querySelectorAll('#timeline li').length === %d`, events+1))
+	assert.Equal(t, "completed", eval[string](t, ctx, `document.querySelector('#terminal').textContent`))
+}
+
 // TestBrowserXSS: payload strings that would be markup show as the
 // characters they are, and no script in them runs: each would set
 // window.xss.

@@ -44,11 +44,18 @@
 //
 // # The page
 //
+// A job's timeline marks as out of order the events that package
+// jobstate's rules drop, judged with a jobstate.State over the events
+// handled before them, whether or not the receiver runs jobstate (which
+// records those it judged as stale).
+//
 // Plain HTML, CSS and JavaScript, embedded with go:embed: nothing is
 // fetched from elsewhere but the result images' thumbnails, from the URLs
 // in the payloads. Every payload string is inserted as text, never as
 // HTML, and the Content-Security-Policy allows no inline script. Live
-// updates arrive by Server-Sent Events. "Copy as curl" signs the body in
+// updates arrive by Server-Sent Events; the open job views ask for their
+// job again once per burst of deliveries, at most about four times a
+// second, not once per delivery. "Copy as curl" signs the body in
 // the page, with WebCrypto's HMAC, using a secret typed into the page: the
 // server never sends a secret.
 //

@@ -65,8 +65,32 @@ func (r *recorder) count(jobID string, event gen.Event) int {
 // inspector under /inspect/.
 type testServer struct {
 	*httptest.Server
-	in  *inspect.Inspector
-	rec *recorder
+	in   *inspect.Inspector
+	rec  *recorder
+	hits *hits // the inspector's requests
+}
+
+// hits counts requests by path.
+type hits struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// wrap counts next's requests.
+func (h *hits) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		h.n[r.URL.Path]++
+		h.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// of returns how many requests path had.
+func (h *hits) of(path string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[path]
 }
 
 func (s *testServer) webhookURL() string { return s.URL + "/webhook" }
@@ -90,12 +114,13 @@ func newTestServer(t testing.TB, opts *inspect.Options) *testServer {
 	in.SetReceiver(h)
 	mux := http.NewServeMux()
 	mux.Handle("/webhook", h)
-	mux.Handle("/inspect/", http.StripPrefix("/inspect", in))
+	counted := &hits{n: map[string]int{}}
+	mux.Handle("/inspect/", counted.wrap(http.StripPrefix("/inspect", in)))
 	mux.HandleFunc("/img/{n}", servePNG)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	t.Cleanup(in.Close) // runs first: ends the live streams, so Close does not wait on them
-	return &testServer{Server: srv, in: in, rec: rec}
+	return &testServer{Server: srv, in: in, rec: rec, hits: counted}
 }
 
 // send POSTs body to the receiver, signed with key unless key is "", and

@@ -120,8 +120,7 @@ func New(opts *Options) *Inspector {
 // it keeps.
 func (in *Inspector) Record(ctx context.Context, d *webhook.Delivery) {
 	mark, _ := ctx.Value(replayMarkKey{}).(*replayMark)
-	event, jobID := claimOf(d)
-	in.streams.publish(in.store.add(d, mark, event, jobID))
+	in.streams.publish(in.store.add(d, mark, claimOf(d)))
 }
 
 // SetReceiver sets the Handler that "replay to the receiver" hands
@@ -220,11 +219,11 @@ func (in *Inspector) entry(w http.ResponseWriter, r *http.Request) *entry {
 }
 
 func (in *Inspector) listJobs(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, jobSummaries(in.store.all()))
+	writeJSON(w, http.StatusOK, jobSummaries(in.store.jobEvents()))
 }
 
 func (in *Inspector) getJob(w http.ResponseWriter, r *http.Request) {
-	j, ok := jobTimeline(in.store.all(), r.PathValue("id"))
+	j, ok := jobTimeline(in.store.jobEvents(), r.PathValue("id"))
 	if !ok {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no such job among the deliveries kept"})
 		return

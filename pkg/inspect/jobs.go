@@ -3,15 +3,17 @@ package inspect
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mjhook/mjhook/gen"
+	"github.com/mjhook/mjhook/pkg/jobstate"
 	"github.com/mjhook/mjhook/pkg/webhook"
 )
 
 // Marks of a timeline event.
 const (
-	markOutOfOrder = "out of order" // progress or status went back, or it came after the terminal event
+	markOutOfOrder = "out of order" // jobstate's rules drop it: it came after the terminal event, or progress or status went back
 	markDuplicate  = "duplicate"    // the same event (webhook.EventKey) arrived before
 	markStale      = "stale"        // jobstate dropped it
 	markReplay     = "replay"       // an operator's replay
@@ -71,28 +73,36 @@ type jobSummary struct {
 	Last     time.Time `json:"last"`
 }
 
-// jobsOf groups the entries with a decoded event by job, in arrival order.
-func jobsOf(entries []*entry) (order []string, byJob map[string][]*entry) {
-	byJob = map[string][]*entry{}
-	for _, e := range entries {
-		if !e.decoded {
-			continue
-		}
-		id := e.jobID
-		if _, ok := byJob[id]; !ok {
+// jobsOf groups events by job, in arrival order. The groups share one
+// array.
+func jobsOf(events []jobEvent) (order []string, byJob map[string][]*jobEvent) {
+	counts := map[string]int{}
+	for i := range events {
+		id := events[i].jobID
+		if counts[id] == 0 {
 			order = append(order, id)
 		}
-		byJob[id] = append(byJob[id], e)
+		counts[id]++
+	}
+	byJob = make(map[string][]*jobEvent, len(order))
+	all := make([]*jobEvent, len(events))
+	for _, id := range order {
+		n := counts[id]
+		byJob[id], all = all[:0:n], all[n:]
+	}
+	for i := range events {
+		e := &events[i]
+		byJob[e.jobID] = append(byJob[e.jobID], e)
 	}
 	return order, byJob
 }
 
-// jobSummaries lists the jobs of entries, the most recently updated first.
-func jobSummaries(entries []*entry) []jobSummary {
-	order, byJob := jobsOf(entries)
+// jobSummaries lists the jobs of events, the most recently updated first.
+func jobSummaries(events []jobEvent) []jobSummary {
+	order, byJob := jobsOf(events)
 	out := make([]jobSummary, 0, len(order))
 	for _, id := range order {
-		j := buildJob(id, byJob[id])
+		j, _ := buildJob(id, byJob[id])
 		s := jobSummary{JobID: id, Status: j.Status, Progress: j.Progress, Terminal: j.Terminal, Events: len(j.Events), Last: j.Last}
 		for _, ev := range j.Events {
 			if len(ev.Marks) > 0 {
@@ -105,43 +115,63 @@ func jobSummaries(entries []*entry) []jobSummary {
 	return out
 }
 
-// jobTimeline returns the job id among entries.
-func jobTimeline(entries []*entry, id string) (job, bool) {
-	_, byJob := jobsOf(entries)
-	es, ok := byJob[id]
-	if !ok {
+// jobTimeline returns the job id among events, with what its page shows
+// besides the list's facts: its type, prompt, and how it ended, from the
+// bodies decoded again.
+func jobTimeline(events []jobEvent, id string) (job, bool) {
+	var es []*jobEvent
+	for i := range events {
+		if events[i].jobID == id {
+			es = append(es, &events[i])
+		}
+	}
+	if es == nil {
 		return job{}, false
 	}
-	return buildJob(id, es), true
-}
-
-// handled reports whether the subscriber handled e: a 2xx it did not drop.
-func handled(e *entry) bool {
-	return e.status < 300 && e.outcome == webhook.OutcomeDelivered
-}
-
-// buildJob makes the job of es, its deliveries in arrival order.
-func buildJob(id string, es []*entry) job {
-	j := job{JobID: id, Progress: 0}
-	seen := map[string]bool{} // keys of the events handled
-	var maxProgress int64 = -1
-	running, finished := false, false
+	j, end := buildJob(id, es)
 	for _, e := range es {
-		p := e.payload()
+		p := decodeKept(e.body)
 		if p == nil {
 			continue
 		}
+		j.Type = cmp.Or(string(p.GetType()), j.Type)
+		j.Prompt = cmp.Or(p.GetPrompt(), j.Prompt)
+		if e != end {
+			continue
+		}
+		for _, img := range p.GetResult().GetImages() {
+			j.Images = append(j.Images, jobImage{URL: img.GetURL(), Index: img.Index, Width: img.Width, Height: img.Height})
+		}
+		j.Prompts = p.GetResult().GetPrompts()
+		if p.Error != nil {
+			j.Error = &jobError{Code: p.GetError().GetCode(), Message: p.GetError().GetMessage()}
+		}
+	}
+	return j, true
+}
+
+// handled reports whether the subscriber handled e: a 2xx it did not drop.
+func handled(e *jobEvent) bool {
+	return e.status < 300 && e.outcome == webhook.OutcomeDelivered
+}
+
+// buildJob makes the job of es, its deliveries in arrival order, from
+// their facts, and returns the event that ended it, or nil. An event is
+// out of order when jobstate's rules drop it (jobstate.State), after the
+// events handled before it: the timeline shows what jobstate did, or
+// would have done.
+func buildJob(id string, es []*jobEvent) (j job, end *jobEvent) {
+	j = job{JobID: id, Events: make([]timelineEvent, 0, len(es))}
+	seen := map[string]bool{} // keys of the events handled
+	var state jobstate.State
+	for _, e := range es {
+		p := e.facts()
 		ev := timelineEvent{
 			ID: e.id, Received: e.received, Event: string(p.GetEvent()), Status: string(p.GetStatus()),
 			Progress: p.Progress, HTTP: e.status, Outcome: e.outcome, Reason: e.reason,
 		}
-		key := webhook.EventKey(p)
-		switch {
-		case finished:
-			ev.Marks = append(ev.Marks, markOutOfOrder)
-		case p.Progress != nil && *p.Progress < maxProgress:
-			ev.Marks = append(ev.Marks, markOutOfOrder)
-		case p.GetStatus() == gen.StatusPending && running:
+		key := e.key
+		if state.Verdict(&p).Drop() {
 			ev.Marks = append(ev.Marks, markOutOfOrder)
 		}
 		if e.outcome == webhook.OutcomeDuplicate || (seen[key] && e.replayOf == 0) {
@@ -158,55 +188,31 @@ func buildJob(id string, es []*entry) job {
 		}
 		j.Events = append(j.Events, ev)
 		j.Last = e.received
-		j.Type = cmp.Or(string(p.GetType()), j.Type)
-		j.Prompt = cmp.Or(p.GetPrompt(), j.Prompt)
-		if e.status >= 300 {
-			continue // not handled: it moves nothing
-		}
 		if !handled(e) {
-			continue // acknowledged without reaching the subscriber
+			continue // rejected, failed, or acknowledged without reaching the subscriber: it moves nothing
 		}
 		seen[key] = true
-		if p.Progress != nil {
-			maxProgress = max(maxProgress, *p.Progress)
+		finished := state.Finished()
+		state.Advance(&p)
+		if finished {
+			continue // without jobstate: what ended the job stays
 		}
-		running = running || p.GetStatus() == gen.StatusInProgress
-		if !finished {
-			j.Status = string(p.GetStatus())
-		}
-		if t := terminalOf(p); t != "" && !finished {
-			finished = true
-			j.Terminal = t
-			for _, img := range p.GetResult().GetImages() {
-				j.Images = append(j.Images, jobImage{URL: img.GetURL(), Index: img.Index, Width: img.Width, Height: img.Height})
-			}
-			j.Prompts = p.GetResult().GetPrompts()
-			if p.Error != nil {
-				j.Error = &jobError{Code: p.GetError().GetCode(), Message: p.GetError().GetMessage()}
-			}
+		j.Status = string(p.GetStatus())
+		if jobstate.Terminal(&p) {
+			j.Terminal = terminalName(p.GetEvent())
+			end = e
 		}
 	}
-	j.Progress = max(maxProgress, 0)
+	j.Progress, _ = state.Progress() // 0 when no event handled had one
 	if j.Terminal == string(gen.StatusCompleted) {
 		j.Progress = 100
 	}
-	return j
+	return j, end
 }
 
-// terminalOf returns how p ends its job ("completed", "failed",
-// "cancelled"), or "" when it does not.
-func terminalOf(p *gen.JobWebhookPayload) string {
-	switch p.GetEvent() {
-	case gen.EventJobCompleted:
-		return string(gen.StatusCompleted)
-	case gen.EventJobFailed:
-		return string(gen.StatusFailed)
-	case gen.EventJobCancelled:
-		return string(gen.StatusCancelled)
-	}
-	switch s := p.GetStatus(); s {
-	case gen.StatusCompleted, gen.StatusFailed, gen.StatusCancelled:
-		return string(s)
-	}
-	return ""
+// terminalName is how a terminal event (jobstate.Terminal) ends its job,
+// as the page shows it: its name without "job.", as in "completed",
+// "failed" and "cancelled".
+func terminalName(event gen.Event) string {
+	return strings.TrimPrefix(string(event), "job.")
 }

@@ -90,14 +90,11 @@ func (in *Inspector) replayToReceiver(ctx context.Context, e *entry) (replayResu
 	}
 	mark := &replayMark{of: e.id}
 	ctx = context.WithValue(webhook.WithReplay(ctx), replayMarkKey{}, mark)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.uri, bytes.NewReader(e.body))
+	req, err := in.replayRequest(ctx, e, e.uri)
 	if err != nil {
 		return replayResult{}, err
 	}
 	req.Host, req.RemoteAddr, req.RequestURI = e.host, "inspector replay", e.uri
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(webhook.SignatureHeader, in.signer.Sign(e.body))
-	req.Header.Set("User-Agent", "mjhook-inspect (replay of delivery "+strconv.FormatInt(e.id, 10)+")")
 	rec := &answer{header: http.Header{}}
 	(*h).ServeHTTP(rec, req)
 	return replayResult{Status: cmp.Or(rec.status, http.StatusOK), Body: rec.body.String(), ID: mark.id.Load()}, nil
@@ -109,13 +106,10 @@ func (in *Inspector) replayToURL(ctx context.Context, e *entry, target string) (
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return replayResult{}, replayError("replay: the URL must be an absolute http or https URL")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(e.body))
+	req, err := in.replayRequest(ctx, e, u.String())
 	if err != nil {
 		return replayResult{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(webhook.SignatureHeader, in.signer.Sign(e.body))
-	req.Header.Set("User-Agent", "mjhook-inspect (replay of delivery "+strconv.FormatInt(e.id, 10)+")")
 	resp, err := in.client.Do(req)
 	if err != nil {
 		return replayResult{}, err
@@ -123,6 +117,19 @@ func (in *Inspector) replayToURL(ctx context.Context, e *entry, target string) (
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxReplayAnswer))
 	return replayResult{Status: resp.StatusCode, Body: string(body), Target: u.String()}, nil
+}
+
+// replayRequest is the POST of e's body to target, re-signed with the
+// signer's current secret.
+func (in *Inspector) replayRequest(ctx context.Context, e *entry, target string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(e.body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(webhook.SignatureHeader, in.signer.Sign(e.body))
+	req.Header.Set("User-Agent", "mjhook-inspect (replay of delivery "+strconv.FormatInt(e.id, 10)+")")
+	return req, nil
 }
 
 // answer records the receiver's answer to a replay.

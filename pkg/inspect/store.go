@@ -49,6 +49,13 @@ type entry struct {
 	// event and jobID are the decoded event's, or read leniently from a
 	// rejected body, for the list.
 	event, jobID string
+	// jobStatus and progress are the decoded event's too, and key is its
+	// webhook.EventKey, computed the first time the jobs' views ask
+	// (store.jobEvents): what they need, so that they decode no body.
+	jobStatus   gen.Status
+	progress    int64
+	hasProgress bool
+	key         string
 }
 
 // entryOverhead is what an entry costs besides its bodies and headers.
@@ -67,25 +74,31 @@ type replayMark struct {
 	id atomic.Int64
 }
 
-// claimOf reads what a body that was not decoded claims to be (event and
-// job_id), leniently, for the list only.
-func claimOf(d *webhook.Delivery) (event, jobID string) {
+// claim is what a body that was not decoded claims to be, for the list
+// only.
+type claim struct {
+	event, jobID string
+}
+
+// claimOf reads the claim of d's body (event and job_id), leniently, when
+// the Handler did not decode it.
+func claimOf(d *webhook.Delivery) claim {
 	if d.Message != nil || len(d.Body) == 0 {
-		return "", ""
+		return claim{}
 	}
-	var claim struct {
+	var c struct {
 		Event string `json:"event"`
 		JobID string `json:"job_id"`
 	}
-	_ = json.Unmarshal(d.Body, &claim)
-	return claim.Event, claim.JobID
+	_ = json.Unmarshal(d.Body, &c)
+	return claim{event: c.Event, jobID: c.JobID}
 }
 
 // fill makes e, a slot of the ring, what the page shows of d, reusing the
 // slot's header buffer. It keeps d.Body itself, which a Handler never
 // reuses or modifies. keepBody is false when d's body is over the memory
-// limit.
-func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
+// limit; c is what the body claims when it was not decoded (claimOf).
+func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool, c claim) {
 	r := d.Request
 	header := e.header[:0]
 	*e = entry{
@@ -138,6 +151,12 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool) {
 		// which the entry must not keep. An event is one the spec lists.
 		p := &d.Message.Payload
 		e.event, e.jobID = eventName(p.GetEvent()), strings.Clone(p.GetJobID())
+		e.jobStatus = specValue(p.GetStatus(), gen.StatusValues())
+		if p.Progress != nil {
+			e.progress, e.hasProgress = *p.Progress, true
+		}
+	} else {
+		e.event, e.jobID = c.event, c.jobID
 	}
 	e.cost += entryOverhead + int64(cap(e.body))
 }
@@ -148,8 +167,13 @@ func (e *entry) payload() *gen.JobWebhookPayload {
 	if !e.decoded {
 		return nil
 	}
+	return decodeKept(e.body)
+}
+
+// decodeKept decodes a body kept that the Handler had decoded.
+func decodeKept(body []byte) *gen.JobWebhookPayload {
 	var p gen.JobWebhookPayload
-	if gen.DecodeWebhookPayload(e.body, &p) != nil {
+	if gen.DecodeWebhookPayload(body, &p) != nil {
 		return nil // it was validated and decoded once: not reached
 	}
 	return &p
@@ -183,9 +207,9 @@ func newStore(size int, maxBytes int64) *store {
 // add keeps a copy of d, forgetting the oldest entries while there are
 // more than size or they hold more than maxBytes, and returns its summary.
 // A delivery larger than maxBytes alone is kept without its body and
-// decoded event. event and jobID are what its body claims when it was not
-// decoded (claimOf).
-func (s *store) add(d *webhook.Delivery, mark *replayMark, event, jobID string) summary {
+// decoded event. c is what its body claims when it was not decoded
+// (claimOf).
+func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim) summary {
 	need := deliveryCost(d)
 	keepBody := need <= s.maxBytes
 	if !keepBody {
@@ -200,10 +224,7 @@ func (s *store) add(d *webhook.Delivery, mark *replayMark, event, jobID string) 
 		s.forget(false)
 	}
 	e := &s.ring[(s.start+s.n)%s.size]
-	e.fill(d, mark, keepBody)
-	if e.event == "" && e.jobID == "" {
-		e.event, e.jobID = event, jobID
-	}
+	e.fill(d, mark, keepBody, c)
 	e.id = s.nextID
 	s.nextID++
 	s.n++
@@ -242,7 +263,61 @@ func (s *store) all() []*entry {
 	return out
 }
 
-// get returns a copy of the entry numbered id, or nil when it is not kept.
+// jobEvent is a delivery of a decoded event as the jobs' views need it.
+type jobEvent struct {
+	id, replayOf int64
+	received     time.Time
+	status       int // the HTTP status
+	reason       string
+	outcome      string
+	event        gen.Event
+	jobID        string
+	jobStatus    gen.Status
+	progress     int64
+	hasProgress  bool
+	key          string // webhook.EventKey
+	body         []byte // the Handler's own, never modified
+}
+
+// jobEvents returns the deliveries whose event was decoded, oldest first,
+// as the jobs' views need them: no body is decoded. An entry's event key
+// is computed the first time, and kept.
+func (s *store) jobEvents() []jobEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]jobEvent, 0, s.n)
+	for i := range s.n {
+		e := &s.ring[(s.start+i)%s.size]
+		if !e.decoded {
+			continue
+		}
+		out = append(out, jobEvent{
+			id: e.id, replayOf: e.replayOf, received: e.received, status: e.status, reason: e.reason, outcome: e.outcome,
+			event: gen.Event(e.event), jobID: e.jobID, jobStatus: e.jobStatus, progress: e.progress, hasProgress: e.hasProgress,
+			body: e.body,
+		})
+		ev := &out[len(out)-1]
+		if e.key == "" {
+			p := ev.facts()
+			e.key = webhook.EventKey(&p)
+		}
+		ev.key = e.key
+	}
+	return out
+}
+
+// facts returns e's event with what the jobs' views know of it: its job,
+// event, status and progress.
+func (e *jobEvent) facts() gen.JobWebhookPayload {
+	p := gen.JobWebhookPayload{JobID: e.jobID, Event: e.event, Status: e.jobStatus}
+	if e.hasProgress {
+		p.Progress = &e.progress
+	}
+	return p
+}
+
+// get returns a copy of the entry numbered id, its headers sorted by name,
+// or nil when it is not kept.
 func (s *store) get(id int64) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -253,6 +328,7 @@ func (s *store) get(id int64) *entry {
 	// Ids are consecutive, so the entry's place follows from its id.
 	e := s.ring[(s.start+int(id-first))%s.size]
 	e.header = slices.Clone(e.header) // the slot's buffer is reused
+	slices.SortStableFunc(e.header, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	return &e
 }
 
@@ -318,6 +394,7 @@ type signature struct {
 	Checked  bool   `json:"checked"`  // the handler got as far as checking it
 }
 
+// detail is e in full; e is a copy from store.get, its headers sorted.
 func (e *entry) detail() detail {
 	d := detail{
 		summary: e.summary(), URL: e.scheme + "://" + e.host + e.uri, Remote: e.remote,
@@ -329,8 +406,7 @@ func (e *entry) detail() detail {
 			Checked: e.body != nil || e.secret >= 0,
 		},
 	}
-	d.Headers = slices.Clone(e.header)
-	slices.SortStableFunc(d.Headers, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	d.Headers = e.header // sorted by store.get
 	if json.Valid(e.body) {
 		d.Pretty = prettyLines(e.body)
 	}
@@ -343,10 +419,16 @@ func (e *entry) detail() detail {
 // eventName returns the spec's own string for an event value, which
 // allocates nothing, or a copy of one the spec does not list.
 func eventName(e gen.Event) string {
-	for _, v := range gen.EventValues() {
-		if v == e {
-			return string(v)
+	return string(specValue(e, gen.EventValues()))
+}
+
+// specValue returns the spec's own string for v, one of values, which
+// allocates nothing, or a copy of v when values do not list it.
+func specValue[T ~string](v T, values []T) T {
+	for _, s := range values {
+		if s == v {
+			return s
 		}
 	}
-	return strings.Clone(string(e))
+	return T(strings.Clone(string(v)))
 }

@@ -36,3 +36,31 @@ func ExampleNew() {
 	// handled job.completed
 	// dropped job.progress: the job already finished with job.completed
 }
+
+// A State judges one job's events as the Subscriber does, without
+// delivering them: here a job.progress whose status is completed, which
+// does not end the job, and a straggler after the job.completed, which
+// does.
+func ExampleState() {
+	id := "3f6c1b0e-8a4d-4c2e-9b7a-1d2e3f4a5b6c"
+	done := webhooktest.Progress(id, 100)
+	done.Status = gen.StatusCompleted
+	var s jobstate.State
+	for _, p := range []gen.JobWebhookPayload{
+		webhooktest.Progress(id, 40), done, webhooktest.Completed(id, 4), webhooktest.Progress(id, 60),
+	} {
+		v := s.Verdict(&p)
+		verdict := "delivered"
+		if v.Drop() {
+			verdict = "dropped: " + v.Reason
+		} else {
+			s.Advance(&p) // the subscriber handled it
+		}
+		fmt.Printf("%s (%s): row %d, %s\n", p.GetEvent(), p.GetStatus(), v.Row, verdict)
+	}
+	// Output:
+	// job.progress (in_progress): row 1, delivered
+	// job.progress (completed): row 7, delivered
+	// job.completed (completed): row 3, delivered
+	// job.progress (in_progress): row 2, dropped: the job already finished with job.completed
+}

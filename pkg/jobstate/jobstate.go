@@ -28,6 +28,11 @@
 // help), reported to Options.OnDrop and the logger, and recorded as the
 // delivery's outcome "stale" (webhook.SetOutcome).
 //
+// State applies these rules to one job's events: Verdict judges the next
+// event, Advance records one handled. The Subscriber keeps a State per job;
+// code that shows a job's events as jobstate judges them (package inspect's
+// timeline) keeps its own, so that the two cannot disagree.
+//
 // Events of one job are handled one at a time, in arrival order; jobs run
 // in parallel. A job's state moves only when the subscriber succeeded, so a
 // failed event is delivered again when the sender retries it.
@@ -37,7 +42,7 @@
 // Options.TerminalTTL to catch late stragglers, an unfinished one for
 // Options.IdleTTL after its last event.
 //
-// Runnable example (go test runs it; pkg.go.dev shows it): ExampleNew wraps a subscriber and shows a late progress event dropped after its job completed.
+// Runnable examples (go test runs them; pkg.go.dev shows them): ExampleNew wraps a subscriber and shows a late progress event dropped after its job completed; ExampleState judges a job's events without delivering them.
 package jobstate
 
 import (
@@ -84,19 +89,15 @@ type Subscriber struct {
 	lru  *list.List               // least recently updated first
 }
 
-// job is what is known of one job. sem serialises its events; the state
-// fields are read and written only by the holder of sem.
+// job is what is known of one job. sem serialises its events; state is
+// read and written only by the holder of sem.
 type job struct {
 	id      string
 	sem     chan struct{}
 	users   int // holders and waiters of sem, under Subscriber.mu
 	expires time.Time
 
-	seen     bool
-	running  bool  // an in_progress event was handled
-	finished bool  // a terminal event was handled
-	progress int64 // highest handled, -1 if none
-	last     gen.Event
+	state State
 }
 
 var _ gen.AppSubscriber = (*Subscriber)(nil)
@@ -137,7 +138,7 @@ func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookM
 	}
 
 	p := &msg.Payload
-	if _, reason := j.verdict(p); reason != "" {
+	if reason := j.state.Verdict(p).Reason; reason != "" {
 		webhook.SetOutcome(ctx, webhook.OutcomeStale)
 		s.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "jobstate: dropped stale event",
 			slog.String("job_id", p.GetJobID()), slog.String("event", string(p.GetEvent())), slog.String("reason", reason))
@@ -149,9 +150,9 @@ func (s *Subscriber) ReceiveJobStatusEvent(ctx context.Context, msg gen.WebhookM
 	if err := s.next.ReceiveJobStatusEvent(ctx, msg); err != nil {
 		return err
 	}
-	j.advance(p)
+	j.state.Advance(p)
 	ttl := s.opts.IdleTTL
-	if j.finished {
+	if j.state.Finished() {
 		ttl = s.opts.TerminalTTL
 	}
 	s.mu.Lock()
@@ -175,13 +176,13 @@ func (s *Subscriber) enter(id string) *job {
 	if e, ok := s.jobs[id]; ok {
 		j := e.Value.(*job)
 		if j.users == 0 && !now.Before(j.expires) {
-			*j = job{id: id, sem: j.sem, progress: -1} // expired: start afresh
+			*j = job{id: id, sem: j.sem} // expired: start afresh
 		}
 		j.users++
 		s.lru.MoveToBack(e)
 		return j
 	}
-	j := &job{id: id, sem: make(chan struct{}, 1), progress: -1, users: 1, expires: now.Add(s.opts.IdleTTL)}
+	j := &job{id: id, sem: make(chan struct{}, 1), users: 1, expires: now.Add(s.opts.IdleTTL)}
 	s.jobs[id] = s.lru.PushBack(j)
 	s.evict(now)
 	return j
@@ -212,27 +213,71 @@ func (s *Subscriber) evict(now time.Time) {
 	}
 }
 
-// verdict applies the rules of the package documentation to p: it returns
-// the number of the row that decided and, for a drop, the reason.
-func (j *job) verdict(p *gen.JobWebhookPayload) (row int, reason string) {
+// State is what the rules know of one job: the events handled for it.
+// The zero value is a job with no event handled. Judge each of the job's
+// events, in arrival order, with Verdict, and record each one handled with
+// Advance. A State is not safe for concurrent use.
+type State struct {
+	seen        bool
+	running     bool  // an in_progress status was handled
+	finished    bool  // a terminal event was handled
+	progress    int64 // the highest handled, when hasProgress
+	hasProgress bool
+	last        gen.Event // the latest handled
+}
+
+// A Verdict is the rules' decision on an event.
+type Verdict struct {
+	// Row is the number of the row of the rules table (in the package
+	// documentation) that decided, 1 to 7.
+	Row int
+	// Reason says why the event is dropped; it is "" when the event is
+	// delivered.
+	Reason string
+}
+
+// Drop reports whether the event is dropped as stale.
+func (v Verdict) Drop() bool { return v.Reason != "" }
+
+// Verdict applies the rules of the package documentation to p, the job's
+// next event, after the events s recorded.
+func (s *State) Verdict(p *gen.JobWebhookPayload) Verdict {
 	status, known := statusRank[p.GetStatus()]
 	_, knownEvent := events[p.GetEvent()]
 	switch {
-	case !j.seen:
-		return 1, ""
-	case j.finished:
-		return 2, fmt.Sprintf("the job already finished with %s", j.last)
-	case terminal(p):
-		return 3, ""
+	case !s.seen:
+		return Verdict{Row: 1}
+	case s.finished:
+		return Verdict{Row: 2, Reason: fmt.Sprintf("the job already finished with %s", s.last)}
+	case Terminal(p):
+		return Verdict{Row: 3}
 	case !known || !knownEvent:
-		return 4, ""
-	case status == rankPending && j.running:
-		return 5, fmt.Sprintf("status %s after the job was in progress", p.GetStatus())
-	case p.Progress != nil && *p.Progress < j.progress:
-		return 6, fmt.Sprintf("progress %d%% after %d%%", *p.Progress, j.progress)
+		return Verdict{Row: 4}
+	case status == rankPending && s.running:
+		return Verdict{Row: 5, Reason: fmt.Sprintf("status %s after the job was in progress", p.GetStatus())}
+	case p.Progress != nil && s.hasProgress && *p.Progress < s.progress:
+		return Verdict{Row: 6, Reason: fmt.Sprintf("progress %d%% after %d%%", *p.Progress, s.progress)}
 	}
-	return 7, ""
+	return Verdict{Row: 7}
 }
+
+// Advance records that p was handled: the subscriber succeeded with it.
+func (s *State) Advance(p *gen.JobWebhookPayload) {
+	s.seen = true
+	s.finished = s.finished || Terminal(p)
+	s.running = s.running || p.GetStatus() == gen.StatusInProgress
+	if p.Progress != nil && (!s.hasProgress || *p.Progress > s.progress) {
+		s.progress, s.hasProgress = *p.Progress, true
+	}
+	s.last = p.GetEvent()
+}
+
+// Finished reports whether a terminal event was handled.
+func (s *State) Finished() bool { return s.finished }
+
+// Progress returns the highest progress handled, and false when no event
+// handled had one.
+func (s *State) Progress() (int64, bool) { return s.progress, s.hasProgress }
 
 // Ranks of the non-terminal statuses jobstate knows.
 const (
@@ -250,18 +295,8 @@ var events = map[gen.Event]bool{
 	gen.EventJobProgress: false, gen.EventJobCompleted: true, gen.EventJobFailed: true, gen.EventJobCancelled: true,
 }
 
-// terminal reports whether p ends its job: a terminal event.
-func terminal(p *gen.JobWebhookPayload) bool {
+// Terminal reports whether p ends its job: whether it is a terminal event
+// (job.completed, job.failed or job.cancelled), whatever its status.
+func Terminal(p *gen.JobWebhookPayload) bool {
 	return events[p.GetEvent()]
-}
-
-// advance records that p was handled.
-func (j *job) advance(p *gen.JobWebhookPayload) {
-	j.seen = true
-	j.finished = j.finished || terminal(p)
-	j.running = j.running || p.GetStatus() == gen.StatusInProgress
-	if p.Progress != nil {
-		j.progress = max(j.progress, *p.Progress)
-	}
-	j.last = p.GetEvent()
 }

@@ -49,11 +49,12 @@ func TestRules(t *testing.T) {
 	}
 	rows := map[int]bool{}
 	for _, tt := range tests {
-		j := &job{progress: -1}
+		var s State
 		for _, h := range tt.history {
-			j.advance(&h)
+			s.Advance(&h)
 		}
-		row, reason := j.verdict(&tt.event)
+		v := s.Verdict(&tt.event)
+		row, reason := v.Row, v.Reason
 		assert.Equal(t, tt.row, row, tt.name)
 		assert.Equal(t, tt.drop, reason != "", "%s: reason %q", tt.name, reason)
 		rows[row] = true

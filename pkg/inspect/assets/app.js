@@ -99,9 +99,38 @@ function addDelivery(d) {
       renderDeliveries();
     }
   }
-  if (state.view.kind === 'job' && d.job_id === state.view.id) showJob(state.view.id);
-  if (state.view.kind === 'jobs') renderJobs();
+  if (state.view.kind === 'job' && d.job_id === state.view.id) refreshJob();
+  if (state.view.kind === 'jobs') refreshJobs();
 }
+
+// coalesce returns a function that runs fn once for a burst of calls:
+// delay ms after the first, never twice at once, and once more after a
+// run when calls came during it. Live deliveries refresh the job views
+// through it, so that the page asks the server at most about once per
+// delay however fast they come.
+function coalesce(fn, delay) {
+  let timer = null, running = false, again = false;
+  const schedule = () => {
+    if (running) again = true;
+    else if (!timer) timer = setTimeout(run, delay);
+  };
+  const run = async () => {
+    timer = null;
+    running = true;
+    try {
+      await fn();
+    } catch (_) {
+      /* the next delivery refreshes again */
+    } finally {
+      running = false;
+      if (again) { again = false; schedule(); }
+    }
+  };
+  return schedule;
+}
+
+const refreshJobs = coalesce(() => (state.view.kind === 'jobs' ? renderJobs() : undefined), 250);
+const refreshJob = coalesce(() => (state.view.kind === 'job' ? showJob(state.view.id) : undefined), 250);
 
 // loadDeliveries replaces the list with the server's. Deliveries newer
 // than its newest came by the live stream while it was on its way: they
