@@ -159,24 +159,41 @@ func NewHandler(secrets []string, sub gen.AppSubscriber, opts *Options) (*Handle
 // ServeHTTP checks the request, delivers its event and answers 204, or
 // answers the status of the first check that failed.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// Without OnDelivery, d and msg stay on this goroutine's stack and the
-	// clock is not read: the hook costs nothing when it is off.
-	hooked := h.onDelivery != nil
-	d := Delivery{Request: r, Secret: -1}
-	if hooked {
-		d.Received = time.Now()
+	if h.onDelivery == nil {
+		// d and msg stay on this goroutine's stack and the clock is not
+		// read: the hook costs nothing when it is off.
+		var d Delivery
+		var msg gen.WebhookMessage
+		h.serve(w, r, &d, &msg, false)
+		return
 	}
-	var msg gen.WebhookMessage
-	d.Err = h.receive(w, r, &d, &msg)
-	decoded := d.Err == nil
+	rep := &struct { // what OnDelivery is handed, in one allocation
+		d   Delivery
+		msg gen.WebhookMessage
+	}{}
+	rep.d.Received = time.Now()
+	if h.serve(w, r, &rep.d, &rep.msg, true) {
+		rep.d.Message = &rep.msg
+	}
+	rep.d.Duration = time.Since(rep.d.Received)
+	h.onDelivery(r.Context(), &rep.d)
+}
+
+// serve is ServeHTTP with d and msg to fill, which it does not keep;
+// timed says to measure the subscriber's time. It reports whether msg
+// was decoded.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *Delivery, msg *gen.WebhookMessage, timed bool) (decoded bool) {
+	d.Request, d.Secret = r, -1
+	d.Err = h.receive(w, r, d, msg)
+	decoded = d.Err == nil
 	if decoded {
 		ctx := context.WithValue(r.Context(), deliveryKey{}, &deliveryValues{body: d.Body, signature: r.Header.Get(SignatureHeader)})
 		var start time.Time
-		if hooked {
+		if timed {
 			start = time.Now()
 		}
-		d.Err = h.deliver(ctx, msg)
-		if hooked {
+		d.Err = h.deliver(ctx, *msg)
+		if timed {
 			d.Subscriber = time.Since(start)
 		}
 		d.Outcome = cmp.Or(Outcome(ctx), OutcomeDelivered)
@@ -188,25 +205,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(d.Status)
 	} else {
 		d.Outcome = ""
-		h.reject(w, r, &d)
+		h.reject(w, r, d)
 	}
-	if hooked {
-		h.report(r.Context(), d, msg, decoded)
-	}
-}
-
-// report hands OnDelivery copies of d and msg, made only when there is a
-// hook (see ServeHTTP).
-func (h *Handler) report(ctx context.Context, d Delivery, msg gen.WebhookMessage, decoded bool) {
-	rep := &struct { // one allocation for both
-		d   Delivery
-		msg gen.WebhookMessage
-	}{d, msg}
-	if decoded {
-		rep.d.Message = &rep.msg
-	}
-	rep.d.Duration = time.Since(d.Received)
-	h.onDelivery(ctx, &rep.d)
+	return decoded
 }
 
 // reject logs a rejection and answers it.
