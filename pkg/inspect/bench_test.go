@@ -56,3 +56,31 @@ func BenchmarkJobsList(b *testing.B) {
 		b.Fatalf("not the list of %d jobs of 4 events (%v): %.200s", inspect.DefaultSize/4, err, w.buf.Bytes())
 	}
 }
+
+// BenchmarkRecord is what Record costs a request, alone: a decoded
+// job.progress delivery, as the Handler hands it over, kept in a full
+// inspector with no page open.
+func BenchmarkRecord(b *testing.B) {
+	var d webhook.Delivery
+	keep := func(_ context.Context, got *webhook.Delivery) { d = *got }
+	nop := webhook.SubscriberFunc(func(context.Context, gen.WebhookMessage) error { return nil })
+	h, err := webhook.NewHandler([]string{secret}, nop, &webhook.Options{OnDelivery: keep, Logger: discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := webhooktest.Marshal(b, webhooktest.Progress(webhooktest.NewJobID(), 40))
+	req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(webhook.SignatureHeader, webhooktest.Sign(secret, body))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusNoContent || d.Message == nil {
+		b.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	in := inspect.New(&inspect.Options{Logger: discard})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		in.Record(ctx, &d)
+	}
+}

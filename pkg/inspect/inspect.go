@@ -120,7 +120,11 @@ func New(opts *Options) *Inspector {
 // it keeps.
 func (in *Inspector) Record(ctx context.Context, d *webhook.Delivery) {
 	mark, _ := ctx.Value(replayMarkKey{}).(*replayMark)
-	in.streams.publish(in.store.add(d, mark, claimOf(d)))
+	watched := in.streams.watched.Load() > 0
+	sum := in.store.add(d, mark, claimOf(d), watched)
+	if watched {
+		in.streams.publish(sum)
+	}
 }
 
 // SetReceiver sets the Handler that "replay to the receiver" hands
@@ -257,6 +261,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // hub fans deliveries out to the live streams.
 type hub struct {
+	// watched is len(subs), read without the lock: with no page open,
+	// Record builds no summary and takes no lock of the hub's.
+	watched atomic.Int32
+
 	mu     sync.Mutex
 	subs   map[*subscription]struct{}
 	closed bool
@@ -295,6 +303,7 @@ func (h *hub) subscribe() *subscription {
 	}
 	s := &subscription{ch: make(chan summary, 256)}
 	h.subs[s] = struct{}{}
+	h.watched.Store(int32(len(h.subs)))
 	return s
 }
 
@@ -302,6 +311,7 @@ func (h *hub) unsubscribe(s *subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.subs, s)
+	h.watched.Store(int32(len(h.subs)))
 }
 
 func (h *hub) close() {

@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -103,8 +102,11 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool, c cla
 	header := e.header[:0]
 	*e = entry{
 		received: d.Received, duration: d.Duration, subscriber: d.Subscriber,
-		method: r.Method, host: r.Host, uri: cmp.Or(r.RequestURI, r.URL.RequestURI()), remote: r.RemoteAddr, scheme: "http",
+		method: r.Method, host: r.Host, uri: r.RequestURI, remote: r.RemoteAddr, scheme: "http",
 		status: d.Status, reason: d.Reason, outcome: d.Outcome, secret: d.Secret, decoded: d.Message != nil,
+	}
+	if e.uri == "" { // a request made in-process, not read by a server
+		e.uri = r.URL.RequestURI()
 	}
 	if r.TLS != nil {
 		e.scheme = "https"
@@ -205,11 +207,11 @@ func newStore(size int, maxBytes int64) *store {
 }
 
 // add keeps a copy of d, forgetting the oldest entries while there are
-// more than size or they hold more than maxBytes, and returns its summary.
-// A delivery larger than maxBytes alone is kept without its body and
-// decoded event. c is what its body claims when it was not decoded
-// (claimOf).
-func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim) summary {
+// more than size or they hold more than maxBytes, and returns its summary
+// when summarize is set (a page is watching). A delivery larger than
+// maxBytes alone is kept without its body and decoded event. c is what its
+// body claims when it was not decoded (claimOf).
+func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim, summarize bool) (sum summary) {
 	need := deliveryCost(d)
 	keepBody := need <= s.maxBytes
 	if !keepBody {
@@ -232,17 +234,20 @@ func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim) summary {
 	if mark != nil {
 		mark.id.Store(e.id)
 	}
-	return e.summary()
+	if summarize {
+		sum = e.summary()
+	}
+	return sum
 }
 
-// forget drops the oldest entry; keep keeps its header buffer for reuse.
-func (s *store) forget(keep bool) {
+// forget drops the oldest entry. reuse says its slot is filled next
+// (fill overwrites all of it, keeping its header buffer); otherwise it is
+// cleared, so that it holds on to nothing.
+func (s *store) forget(reuse bool) {
 	e := &s.ring[s.start]
 	s.bytes -= e.cost
-	header := e.header[:0]
-	*e = entry{}
-	if keep {
-		e.header = header
+	if !reuse {
+		*e = entry{}
 	}
 	s.start = (s.start + 1) % s.size
 	s.n--
