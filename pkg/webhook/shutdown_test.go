@@ -25,9 +25,13 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	entered, delivered := map[string]bool{}, map[string]bool{}
+	busy, busyOnce := make(chan struct{}), sync.Once{} // closed when 8 deliveries are in flight at once
 	sub := webhook.SubscriberFunc(func(_ context.Context, m gen.WebhookMessage) error {
 		mu.Lock()
 		entered[m.Payload.JobID] = true
+		if len(entered)-len(delivered) >= 8 {
+			busyOnce.Do(func() { close(busy) })
+		}
 		mu.Unlock()
 		time.Sleep(30 * time.Millisecond)
 		mu.Lock()
@@ -63,7 +67,11 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-busy:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the senders never had 8 deliveries in flight")
+	}
 	mu.Lock()
 	inFlight := len(entered) - len(delivered)
 	mu.Unlock()
