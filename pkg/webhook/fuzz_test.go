@@ -19,7 +19,7 @@ import (
 )
 
 // Seed corpora for these targets are checked in under testdata/fuzz/.
-// `make fuzz-smoke` (part of `make ci`) runs each for seconds, `make fuzz`
+// `make fuzz-smoke` (part of `make ci`) runs each for 10,000 executions, `make fuzz`
 // for minutes.
 
 // FuzzSignatureHeader: any header value is parsed without panicking, a
