@@ -200,18 +200,7 @@ func TestJobTimeline(t *testing.T) {
 	}
 	require.Equal(t, 204, s.sendPayload(t, webhooktest.Progress(id, 40))) // a retry: duplicate
 
-	var j struct {
-		Progress int64
-		Status   string
-		Terminal string
-		Images   []struct{ URL string }
-		Events   []struct {
-			Event    string
-			Progress *int64
-			Outcome  string
-			Marks    []string
-		}
-	}
+	var j timeline
 	require.Equal(t, 200, s.get(t, "api/jobs/"+id, &j))
 	require.Len(t, j.Events, 8)
 	type row struct {
