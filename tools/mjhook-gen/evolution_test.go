@@ -15,6 +15,8 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mjhook/mjhook/internal/specschema"
 )
 
 // evolution is one case of the evolution suite: an edit of the checked-in
@@ -37,7 +39,8 @@ type evolution struct {
 // (pkg/webhook's TestValidatorAgreesOnSchemaSamples), so the regenerated
 // validator is checked against jsonschema/v5 on instances and mutations of
 // each edited schema. A refused case must fail `make generate` with every
-// problem listed, and leave gen/ untouched.
+// problem listed, and leave gen/ untouched; `mjhook-validate --spec` must
+// refuse it too (exit 2), listing the same problems at the same lines.
 //
 // It takes minutes, so it runs only with MJHOOK_EVOLUTION=1 (`make
 // evolution`, part of `make ci`); the copies share this machine's build
@@ -72,6 +75,23 @@ func TestEvolution(t *testing.T) {
 					require.Contains(t, out, want)
 				}
 				require.Equal(t, before, snapshot(t, filepath.Join(dir, "gen")), "a refused spec changed gen/")
+
+				// validate --spec refuses it too, listing the same problems.
+				bin := filepath.Join(t.TempDir(), "mjhook-validate")
+				built, err := run(t, dir, "go", "build", "-o", bin, "./tools/mjhook-validate")
+				require.NoError(t, err, built)
+				refused, err := run(t, dir, bin, "--spec", "spec/asyncapi.yaml", "-")
+				var exit *exec.ExitError
+				require.ErrorAs(t, err, &exit, "validate --spec accepted the spec:\n%s", refused)
+				require.Equal(t, 2, exit.ExitCode(), refused)
+				problems := 0
+				for line := range strings.Lines(out) {
+					if strings.HasPrefix(line, "  spec/asyncapi.yaml:") {
+						problems++
+						require.Contains(t, refused, line, "validate --spec lists what make generate lists")
+					}
+				}
+				require.Positive(t, problems, out)
 				return
 			}
 			for _, step := range [][]string{
@@ -109,12 +129,16 @@ func copyModule(t *testing.T, root string) string {
 	return dir
 }
 
-// applyPatch applies a JSON Patch to a YAML document, in place.
+// applyPatch applies a JSON Patch to a YAML document, in place. The
+// document is read as the generator reads it (specschema: YAML 1.2, so a
+// key such as on or y stays a string).
 func applyPatch(t *testing.T, path string, patch json.RawMessage) {
 	t.Helper()
 	doc, err := os.ReadFile(path)
 	require.NoError(t, err)
-	j, err := yaml.YAMLToJSON(doc)
+	spec, err := specschema.Parse(doc)
+	require.NoError(t, err)
+	j, err := json.Marshal(spec)
 	require.NoError(t, err)
 	p, err := jsonpatch.DecodePatch(patch)
 	require.NoError(t, err)
