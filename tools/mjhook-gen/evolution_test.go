@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -131,7 +133,8 @@ func copyModule(t *testing.T, root string) string {
 
 // applyPatch applies a JSON Patch to a YAML document, in place. The
 // document is read as the generator reads it (specschema: YAML 1.2, so a
-// key such as on or y stays a string).
+// key such as on or y stays a string), and written with its names as a
+// person writes them, unquoted (plainKeys).
 func applyPatch(t *testing.T, path string, patch json.RawMessage) {
 	t.Helper()
 	doc, err := os.ReadFile(path)
@@ -146,7 +149,25 @@ func applyPatch(t *testing.T, path string, patch json.RawMessage) {
 	require.NoError(t, err)
 	y, err := yaml.JSONToYAML(j)
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(path, y, 0o644))
+	require.NoError(t, os.WriteFile(path, plainKeys(y), 0o644))
+}
+
+// quotedKey is a mapping key in double quotes that is a name.
+var quotedKey = regexp.MustCompile(`(?m)^(\s*(?:- )*)"([A-Za-z_][A-Za-z0-9_]*)":`)
+
+// plainKeys unquotes the mapping keys of a YAML document that are names.
+// JSONToYAML quotes on, y, n, yes and the like, which YAML 1.1 reads as
+// booleans; a person writes them plain (`on:`), which the spec must allow.
+// true, false and null, booleans and null in YAML 1.2 too, stay quoted.
+func plainKeys(doc []byte) []byte {
+	return quotedKey.ReplaceAllFunc(doc, func(m []byte) []byte {
+		sub := quotedKey.FindSubmatch(m)
+		switch strings.ToLower(string(sub[2])) {
+		case "true", "false", "null":
+			return m
+		}
+		return fmt.Appendf(nil, "%s%s:", sub[1], sub[2])
+	})
 }
 
 // run runs a command in dir, bounded in time, and returns its output.
