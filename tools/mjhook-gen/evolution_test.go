@@ -31,12 +31,22 @@ type evolution struct {
 	// refuses the edited spec; else the edited spec must generate, build,
 	// vet and pass every test.
 	Refused []string `json:"refused"`
+	// Uses, when set, is Go code of a user of package gen (imported as
+	// gen) that must compile against the regenerated gen/: what the edit
+	// adds, by the names the README promises (zoom in type: gen.TypeZoom).
+	Uses []string `json:"uses"`
+	// Unchanged, when set, says that the edit changes nothing in Go:
+	// `make generate` must leave gen/ byte-identical (the README: a $ref
+	// is inlined, so moving a schema into components changes nothing).
+	Unchanged bool `json:"unchanged"`
 }
 
 // TestEvolution is the evolution suite: each case of testdata/evolution
 // is applied to a copy of this module, where the README's steps for a spec
-// change must work with no hand edit: `make generate`, then `go build`,
-// `go vet` and `go test -short` over every package. The tests of the copy
+// change must work with no hand edit: `make generate` (which must leave
+// gen/ as it was when the case says the edit is Unchanged), then `go
+// build`, `go vet` and `go test -short` over every package, with the
+// case's Uses compiled against the new gen/. The tests of the copy
 // include the differential tests driven by the spec's schema alone
 // (pkg/webhook's TestValidatorAgreesOnSchemaSamples), so the regenerated
 // validator is checked against jsonschema/v5 on instances and mutations of
@@ -69,8 +79,8 @@ func TestEvolution(t *testing.T) {
 			applyPatch(t, filepath.Join(dir, "spec", "asyncapi.yaml"), ev.Patch)
 			t.Logf("%s: %s", name, ev.Description)
 
+			before := snapshot(t, filepath.Join(dir, "gen"))
 			if ev.Refused != nil {
-				before := snapshot(t, filepath.Join(dir, "gen"))
 				out, err := run(t, dir, "make", "generate")
 				require.Error(t, err, "make generate accepted the spec:\n%s", out)
 				for _, want := range ev.Refused {
@@ -96,8 +106,17 @@ func TestEvolution(t *testing.T) {
 				require.Positive(t, problems, out)
 				return
 			}
+			out, err := run(t, dir, "make", "generate")
+			require.NoError(t, err, "make generate after %s:\n%s", name, out)
+			if ev.Unchanged {
+				require.Equal(t, before, snapshot(t, filepath.Join(dir, "gen")), "the edit changed gen/")
+			}
+			if ev.Uses != nil {
+				// A test file of package gen_test: go vet compiles it.
+				use := "package gen_test\n\nimport \"github.com/mjhook/mjhook/gen\"\n\n" + strings.Join(ev.Uses, "\n") + "\n"
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "gen", "evolution_uses_test.go"), []byte(use), 0o644))
+			}
 			for _, step := range [][]string{
-				{"make", "generate"},
 				{"go", "build", "./..."},
 				{"go", "vet", "./..."},
 				{"go", "test", "-short", "-count=1", "./..."},
