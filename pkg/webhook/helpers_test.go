@@ -126,3 +126,23 @@ func lastError(tb testing.TB, sink *logSink) error {
 
 // discardLogger drops every record.
 var discardLogger = slog.New(slog.DiscardHandler)
+
+// schemaAccepts reports whether the spec's schema accepts body, as
+// jsonschema/v5 judges it: what a test that needs an unknown key, or a
+// value the spec does not constrain today, asks before it expects
+// acceptance, so that it follows the spec when it changes.
+func schemaAccepts(tb testing.TB, body []byte) bool {
+	tb.Helper()
+	return reference(tb).Validate(body) == nil
+}
+
+// unlisted returns a value that values does not hold: base, or base with
+// "x" appended until it is not listed, so that a test needing a value
+// outside an enum keeps one when the spec adds base.
+func unlisted[T ~string](values []T, base string) T {
+	v := T(base)
+	for slices.Contains(values, v) {
+		v += "x"
+	}
+	return v
+}

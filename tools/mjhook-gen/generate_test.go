@@ -17,7 +17,6 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"sigs.k8s.io/yaml"
 
 	"github.com/mjhook/mjhook/internal/specschema"
 )
@@ -44,22 +43,65 @@ func renderDoc(tb testing.TB, doc []byte) map[string][]byte {
 	return files
 }
 
-// changedSpec is the checked-in spec plus a new enum value `zoom` for
-// `type` and a new optional integer property `seed`, applied as a JSON
-// Patch so that it fits whatever the spec is today.
-func changedSpec(tb testing.TB) []byte {
+// change is an edit of the checked-in spec that the generator's tests
+// make: a new enum value for `type` and a new optional integer property,
+// each the first of its candidates the spec does not have yet, so that the
+// edit adds something to whatever the spec is today.
+type change struct {
+	doc       []byte // the edited spec, as JSON
+	typeValue string // the new value of type
+	typeConst string // its constant in gen
+	prop      string // the new property
+	field     string // its field in gen
+}
+
+// changedSpec is the checked-in spec plus a new enum value for `type`
+// (zoom, the README's example, unless the spec has it) and a new optional
+// integer property (seed, unless the spec has it), applied as a JSON Patch
+// to the spec as the generator reads it.
+func changedSpec(tb testing.TB) change {
 	tb.Helper()
-	j, err := yaml.YAMLToJSON(readSpec(tb))
+	d, err := specschema.Parse(readSpec(tb))
 	require.NoError(tb, err)
-	p, err := jsonpatch.DecodePatch([]byte(`[
-		{"op": "add", "path": "/components/schemas/JobWebhookPayload/properties/type/enum/-", "value": "zoom"},
-		{"op": "add", "path": "/components/schemas/JobWebhookPayload/properties/seed",
-		 "value": {"type": "integer", "description": "The random seed of the job."}}
-	]`))
+	j, err := json.Marshal(d)
 	require.NoError(tb, err)
-	j, err = p.Apply(j)
+	var spec struct {
+		Components struct {
+			Schemas struct {
+				Payload struct {
+					Properties map[string]struct {
+						Enum []any `json:"enum"`
+					} `json:"properties"`
+				} `json:"JobWebhookPayload"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(tb, json.Unmarshal(j, &spec))
+	props := spec.Components.Schemas.Payload.Properties
+	c := change{}
+	for _, v := range [][2]string{{"zoom", "TypeZoom"}, {"pan", "TypePan"}, {"reframe", "TypeReframe"}} {
+		if !slices.Contains(props["type"].Enum, any(v[0])) {
+			c.typeValue, c.typeConst = v[0], v[1]
+			break
+		}
+	}
+	for _, v := range [][2]string{{"seed", "Seed"}, {"chaos", "Chaos"}, {"stylize", "Stylize"}} {
+		if _, ok := props[v[0]]; !ok {
+			c.prop, c.field = v[0], v[1]
+			break
+		}
+	}
+	require.NotEmpty(tb, c.typeValue, "the spec's type lists every candidate")
+	require.NotEmpty(tb, c.prop, "the spec has every candidate property")
+	p, err := jsonpatch.DecodePatch(fmt.Appendf(nil, `[
+		{"op": "add", "path": "/components/schemas/JobWebhookPayload/properties/type/enum/-", "value": %q},
+		{"op": "add", "path": "/components/schemas/JobWebhookPayload/properties/%s",
+		 "value": {"type": "integer", "description": "A new property."}}
+	]`, c.typeValue, c.prop))
 	require.NoError(tb, err)
-	return j
+	c.doc, err = p.Apply(j)
+	require.NoError(tb, err)
+	return c
 }
 
 func TestRenderIsDeterministic(t *testing.T) {
@@ -154,15 +196,16 @@ func TestPayloadTypesAvoidGeneratedNames(t *testing.T) {
 
 func TestSpecChangeChangesOutput(t *testing.T) {
 	t.Parallel()
+	c := changedSpec(t)
 	before := renderDoc(t, readSpec(t))
-	after := renderDoc(t, changedSpec(t))
+	after := renderDoc(t, c.doc)
 
 	assert.NotEqual(t, before, after)
-	assert.Regexp(t, `TypeZoom\s+Type = "zoom"`, string(after["types.gen.go"]))
-	assert.NotContains(t, string(before["types.gen.go"]), `TypeZoom`)
-	assert.Regexp(t, "Seed\\s+\\*int64\\s+`json:\"seed,omitempty\"`", string(after["types.gen.go"]))
-	assert.Contains(t, string(after["schema.gen.go"]), `"zoom"`)
-	assert.Contains(t, string(after["schema.gen.go"]), `"seed"`)
+	assert.Regexp(t, c.typeConst+`\s+Type = "`+c.typeValue+`"`, string(after["types.gen.go"]))
+	assert.NotRegexp(t, `\b`+c.typeConst+`\b`, string(before["types.gen.go"]))
+	assert.Regexp(t, c.field+"\\s+\\*int64\\s+`json:\""+c.prop+",omitempty\"`", string(after["types.gen.go"]))
+	assert.Contains(t, string(after["schema.gen.go"]), `"`+c.typeValue+`"`)
+	assert.Contains(t, string(after["schema.gen.go"]), `"`+c.prop+`"`)
 }
 
 // vetGenerated runs the generator as go generate does, into a scratch
@@ -221,7 +264,8 @@ func TestChangedSpecGeneratesCodeThatVets(t *testing.T) {
 		t.Skip("runs go vet")
 	}
 	t.Parallel()
-	vetGenerated(t, genConfig, changedSpec(t), "var _ = TypeZoom\nvar _ = JobWebhookPayload{Seed: new(int64)}\n", false)
+	c := changedSpec(t)
+	vetGenerated(t, genConfig, c.doc, fmt.Sprintf("var _ = %s\nvar _ = JobWebhookPayload{%s: new(int64)}\n", c.typeConst, c.field), false)
 }
 
 // spec wraps a payload schema (YAML, indented to sit under "payload:") in
