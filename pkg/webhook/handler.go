@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/mjhook/mjhook/gen"
@@ -68,7 +69,7 @@ type Options struct {
 	// metrics, an inspector or an audit log. It may keep d.Body, which
 	// the Handler never reuses, but must not modify it; it must not keep
 	// d, d.Message or d.Request beyond the call without copying what it
-	// needs.
+	// needs: the Handler reuses d and d.Message for later requests.
 	OnDelivery func(ctx context.Context, d *Delivery)
 
 	// Now is the clock of MaxAge and MaxSkew; nil means time.Now.
@@ -167,17 +168,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serve(w, r, &d, &msg, false)
 		return
 	}
-	rep := &struct { // what OnDelivery is handed, in one allocation
-		d   Delivery
-		msg gen.WebhookMessage
-	}{}
+	rep := reports.Get().(*report)
 	rep.d.Received = time.Now()
 	if h.serve(w, r, &rep.d, &rep.msg, true) {
 		rep.d.Message = &rep.msg
 	}
 	rep.d.Duration = time.Since(rep.d.Received)
 	h.onDelivery(r.Context(), &rep.d)
+	*rep = report{} // holds on to nothing while pooled
+	reports.Put(rep)
 }
+
+// report is what OnDelivery is handed. It is reused (reports): OnDelivery
+// must not keep d or d.Message beyond the call.
+type report struct {
+	d   Delivery
+	msg gen.WebhookMessage
+}
+
+var reports = sync.Pool{New: func() any { return new(report) }}
 
 // serve is ServeHTTP with d and msg to fill, which it does not keep;
 // timed says to measure the subscriber's time. It reports whether msg
