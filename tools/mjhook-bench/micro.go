@@ -14,9 +14,11 @@ import (
 	"strings"
 )
 
-// sample is one benchmark's results over the runs.
+// sample is one benchmark's results over the runs: the standard ones,
+// and the metrics it reports itself (b.ReportMetric), by unit.
 type sample struct {
 	ns, bytesOp, allocs []float64
+	metrics             map[string][]float64
 }
 
 // benchResults holds each benchmark's samples by name (without the
@@ -30,51 +32,6 @@ type benchResults struct {
 // then packages) and parses the output, echoing it to progress.
 func runBenchmarks(ctx context.Context, cfg config, dir string, progress io.Writer, pattern string, args ...string) (benchResults, error) {
 	return goTestBench(ctx, dir, progress, []string{"-bench", pattern, "-count", strconv.Itoa(cfg.count), "-benchtime", cfg.benchtime}, args)
-}
-
-// runRounds runs go test -bench pattern -count 1 in dir on pkgs, cfg.count
-// times: one result per round, so that benchmarks of the same round, run
-// seconds apart, can be compared with each other (see pairedRatio).
-func runRounds(ctx context.Context, cfg config, dir string, progress io.Writer, pattern string, pkgs ...string) ([]benchResults, error) {
-	rounds := make([]benchResults, cfg.count)
-	for i := range rounds {
-		var err error
-		rounds[i], err = goTestBench(ctx, dir, progress, []string{"-bench", pattern, "-count", "1", "-benchtime", cfg.benchtime}, pkgs)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return rounds, nil
-}
-
-// merge pools the rounds' samples, as one run with -count would have.
-func merge(rounds []benchResults) benchResults {
-	all := benchResults{by: map[string]*sample{}}
-	for _, r := range rounds {
-		for _, name := range r.order {
-			s := all.by[name]
-			if s == nil {
-				s = &sample{}
-				all.by[name] = s
-				all.order = append(all.order, name)
-			}
-			x := r.by[name]
-			s.ns, s.bytesOp, s.allocs = append(s.ns, x.ns...), append(s.bytesOp, x.bytesOp...), append(s.allocs, x.allocs...)
-		}
-	}
-	return all
-}
-
-// pairedRatio is the median, over the rounds, of a's ns/op ÷ b's in the
-// same round: the machine's drift between rounds cancels out.
-func pairedRatio(rounds []benchResults, a, b string) float64 {
-	var ratios []float64
-	for _, r := range rounds {
-		if x, y := r.ns(a), r.ns(b); x > 0 && y > 0 {
-			ratios = append(ratios, x/y)
-		}
-	}
-	return median(ratios)
 }
 
 // goTestBench runs go test -run ^$ -benchmem with flags, then more (flags
@@ -121,6 +78,12 @@ func parseBenchmarks(r io.Reader) benchResults {
 				s.bytesOp = append(s.bytesOp, v)
 			case "allocs/op":
 				s.allocs = append(s.allocs, v)
+			case "MB/s":
+			default:
+				if s.metrics == nil {
+					s.metrics = map[string][]float64{}
+				}
+				s.metrics[f[i+1]] = append(s.metrics[f[i+1]], v)
 			}
 		}
 	}
@@ -150,6 +113,15 @@ func (r benchResults) ns(name string) float64 {
 func (r benchResults) allocs(name string) float64 {
 	if s := r.by[name]; s != nil {
 		return median(s.allocs)
+	}
+	return 0
+}
+
+// metric returns the median of a metric a benchmark reports itself, by
+// its unit; 0 when absent.
+func (r benchResults) metric(name, unit string) float64 {
+	if s := r.by[name]; s != nil {
+		return median(s.metrics[unit])
 	}
 	return 0
 }

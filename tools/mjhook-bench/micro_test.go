@@ -8,27 +8,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// round parses one go test -count 1 output with the off and on variants.
-func round(off, on string) benchResults {
-	return parseBenchmarks(strings.NewReader(
-		"BenchmarkHandlerInspector/p_10B/off-2 \t 100\t " + off + " ns/op\t 9 B/op\t 3 allocs/op\n" +
-			"BenchmarkHandlerInspector/p_10B/on-2 \t 100\t " + on + " ns/op\t 9 B/op\t 4 allocs/op\n"))
-}
-
-func TestPairedRatioCancelsDrift(t *testing.T) {
-	// The machine slows down from round to round, and on costs 10 % more
-	// than off within each: the ratio is 1.10 whatever the drift.
-	rounds := []benchResults{round("100", "110"), round("200", "220"), round("300", "330"), round("400", "440")}
-	assert.InDelta(t, 1.10, pairedRatio(rounds, "HandlerInspector/p_10B/on", "HandlerInspector/p_10B/off"), 1e-9)
-
-	all := merge(rounds)
-	require.Equal(t, []string{"HandlerInspector/p_10B/off", "HandlerInspector/p_10B/on"}, all.order)
-	assert.Equal(t, []float64{100, 200, 300, 400}, all.by["HandlerInspector/p_10B/off"].ns)
-	assert.Equal(t, 4.0, all.allocs("HandlerInspector/p_10B/on"))
-	assert.Equal(t, []string{"p_10B/off", "p_10B/on"}, all.subs("HandlerInspector"))
-}
-
-func TestPairedRatioSkipsMissingRounds(t *testing.T) {
-	rounds := []benchResults{round("100", "120"), parseBenchmarks(strings.NewReader("")), round("100", "130")}
-	assert.InDelta(t, 1.25, pairedRatio(rounds, "HandlerInspector/p_10B/on", "HandlerInspector/p_10B/off"), 1e-9)
+// TestParseBenchmarksReadsMetrics: what a benchmark reports itself
+// (b.ReportMetric, as BenchmarkHandlerInspector does per variant) is read
+// by unit beside ns/op, B/op and allocs/op, and medians are over the runs.
+func TestParseBenchmarksReadsMetrics(t *testing.T) {
+	r := parseBenchmarks(strings.NewReader(
+		"BenchmarkHandlerInspector/p_10B-2 \t 100\t 9000 ns/op\t 4.10 MB/s\t 3000 off-ns/req\t 1.10 on/off\t 6.000 off-allocs/req\t 9 B/op\t 3 allocs/op\n" +
+			"BenchmarkHandlerInspector/p_10B-2 \t 100\t 9900 ns/op\t 4.00 MB/s\t 3300 off-ns/req\t 1.20 on/off\t 6.000 off-allocs/req\t 9 B/op\t 3 allocs/op\n" +
+			"BenchmarkHandlerInspector/p_10B-2 \t 100\t 9600 ns/op\t 4.05 MB/s\t 3200 off-ns/req\t 1.30 on/off\t 6.000 off-allocs/req\t 9 B/op\t 3 allocs/op\n"))
+	require.Equal(t, []string{"HandlerInspector/p_10B"}, r.order)
+	assert.Equal(t, []string{"p_10B"}, r.subs("HandlerInspector"))
+	assert.Equal(t, 9600.0, r.ns("HandlerInspector/p_10B"))
+	assert.Equal(t, 3.0, r.allocs("HandlerInspector/p_10B"))
+	assert.Equal(t, 3200.0, r.metric("HandlerInspector/p_10B", "off-ns/req"))
+	assert.InDelta(t, 1.20, r.metric("HandlerInspector/p_10B", "on/off"), 1e-9)
+	assert.Equal(t, 6.0, r.metric("HandlerInspector/p_10B", "off-allocs/req"))
+	assert.Zero(t, r.metric("HandlerInspector/p_10B", "MB/s"), "throughput is not a metric of its own")
+	assert.Zero(t, r.metric("HandlerInspector/p_10B", "watched/off"))
+	assert.Zero(t, r.metric("Missing", "on/off"))
 }

@@ -56,8 +56,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "mjhook-bench: go test -bench HandlerInspector ./pkg/webhook, %d rounds\n", cfg.count)
-		inspector, err := runRounds(ctx, cfg, root, os.Stderr, "^BenchmarkHandlerInspector$", "./pkg/webhook")
+		fmt.Fprintln(os.Stderr, "mjhook-bench: go test -bench HandlerInspector ./pkg/webhook")
+		inspector, err := runBenchmarks(ctx, cfg, root, os.Stderr, "^BenchmarkHandlerInspector$", "./pkg/webhook")
 		if err != nil {
 			return err
 		}
@@ -192,30 +192,29 @@ func reportLinear(out io.Writer, r benchResults) {
 	fmt.Fprintln(out)
 }
 
-func reportInspector(out io.Writer, ours benchResults, rounds []benchResults) {
+func reportInspector(out io.Writer, ours, r benchResults) {
 	fmt.Fprintf(out, "## Web inspector\n\n`BenchmarkHandlerInspector`: the whole Handler (as in `handler` above) with the inspector "+
 		"**off** (no Options.OnDelivery, what `mjhook serve` runs without `--ui`), **hook** (an OnDelivery that does nothing: what "+
 		"the Handler pays to hand any hook its Delivery), **on** (Inspector.Record as OnDelivery, no page open) and **watched** (a "+
-		"page's live stream reading every delivery). It runs in %d rounds of its own (`-count 1` each), every payload's variants "+
-		"next to each other; a ratio is the median over the rounds of the ratio within a round, so the machine's drift between "+
-		"rounds cancels out. off ÷ handler compares two runs of the same code (`handler` above, from the main run): the hook costs "+
-		"nothing when it is not set, and the ratio shows the noise. Targets: off ÷ handler ≤ %.2f, on ÷ off ≤ %.2f.\n\n",
-		len(rounds), targetInspectorOff, targetInspectorOn)
-	r := merge(rounds)
+		"page's live stream reading every delivery). The variants run interleaved, in blocks of about 16 KiB of bodies each in "+
+		"turn, so that the machine's drift falls on all of them alike; a ratio is the time spent in one variant ÷ in off within a "+
+		"run, and the table shows medians over the runs: ns per request (allocations per request). off ÷ handler compares two "+
+		"measurements of the same code (`handler` above, from the main run): the hook costs nothing when it is not set, and the "+
+		"ratio shows the noise between runs. Targets: off ÷ handler ≤ %.2f, on ÷ off ≤ %.2f.\n\n",
+		targetInspectorOff, targetInspectorOn)
 	fmt.Fprint(out, "| payload | handler | off | hook | on | watched | off ÷ handler | hook ÷ off | on ÷ off | watched ÷ off |\n"+
 		"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	for _, sub := range r.subs("HandlerInspector") {
-		payload, variant, _ := strings.Cut(sub, "/")
-		if variant != "off" {
-			continue
+	for _, payload := range r.subs("HandlerInspector") {
+		name := "HandlerInspector/" + payload
+		variant := func(v string) string {
+			return fmt.Sprintf("%s (%.0f)", ns(r.metric(name, v+"-ns/req")), r.metric(name, v+"-allocs/req"))
 		}
-		name := func(v string) string { return "HandlerInspector/" + payload + "/" + v }
-		offH := r.ns(name("off")) / ours.ns("Handler/"+payload)
-		hook, on, watched := pairedRatio(rounds, name("hook"), name("off")), pairedRatio(rounds, name("on"), name("off")),
-			pairedRatio(rounds, name("watched"), name("off"))
+		offH := r.metric(name, "off-ns/req") / ours.ns("Handler/"+payload)
+		on := r.metric(name, "on/off")
 		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %.2f%s | %.2f | %.2f%s | %.2f |\n", payload, cell(ours, "Handler/"+payload),
-			cell(r, name("off")), cell(r, name("hook")), cell(r, name("on")), cell(r, name("watched")),
-			offH, check(offH <= targetInspectorOff), hook, on, check(on <= targetInspectorOn), watched)
+			variant("off"), variant("hook"), variant("on"), variant("watched"),
+			offH, check(offH <= targetInspectorOff), r.metric(name, "hook/off"), on, check(on <= targetInspectorOn),
+			r.metric(name, "watched/off"))
 	}
 	fmt.Fprintln(out)
 }
