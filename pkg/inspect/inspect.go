@@ -120,9 +120,7 @@ func New(opts *Options) *Inspector {
 // it keeps.
 func (in *Inspector) Record(ctx context.Context, d *webhook.Delivery) {
 	mark, _ := ctx.Value(replayMarkKey{}).(*replayMark)
-	watched := in.streams.watched.Load() > 0
-	sum := in.store.add(d, mark, claimOf(d), watched)
-	if watched {
+	if sum, watched := in.store.add(d, mark, claimOf(d), &in.streams.watched); watched {
 		in.streams.publish(sum)
 	}
 }
@@ -261,8 +259,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // hub fans deliveries out to the live streams.
 type hub struct {
-	// watched is len(subs), read without the lock: with no page open,
-	// Record builds no summary and takes no lock of the hub's.
+	// watched is len(subs), read without the hub's lock (store.add reads
+	// it under the store's): with no page open, Record builds no summary
+	// and takes no lock of the hub's.
 	watched atomic.Int32
 
 	mu     sync.Mutex

@@ -208,10 +208,17 @@ func newStore(size int, maxBytes int64) *store {
 
 // add keeps a copy of d, forgetting the oldest entries while there are
 // more than size or they hold more than maxBytes, and returns its summary
-// when summarize is set (a page is watching). A delivery larger than
-// maxBytes alone is kept without its body and decoded event. c is what its
-// body claims when it was not decoded (claimOf).
-func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim, summarize bool) (sum summary) {
+// when a page is watching (watched, the hub's count of live streams, is
+// not 0). A delivery larger than maxBytes alone is kept without its body
+// and decoded event. c is what its body claims when it was not decoded
+// (claimOf).
+//
+// watched is read under the store's lock, after the entry is in: a page
+// that subscribed before that is sent the summary, and one that subscribes
+// after it, and then asks for the list (store.all, under the same lock),
+// finds the entry there. Read before the lock, a page could subscribe and
+// take its list between the read and the entry: a delivery it never sees.
+func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim, watched *atomic.Int32) (sum summary, ok bool) {
 	need := deliveryCost(d)
 	keepBody := need <= s.maxBytes
 	if !keepBody {
@@ -234,10 +241,10 @@ func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim, summarize bo
 	if mark != nil {
 		mark.id.Store(e.id)
 	}
-	if summarize {
-		sum = e.summary()
+	if watched.Load() == 0 {
+		return summary{}, false
 	}
-	return sum
+	return e.summary(), true
 }
 
 // forget drops the oldest entry. reuse says its slot is filled next
