@@ -150,8 +150,12 @@ func TestViolationsBeyondTheLimitAllocateNothing(t *testing.T) {
 			require.Equal(t, 2*n, total)
 		})
 	}
+	// A violation built past the limit would add 19,800 allocations per
+	// run; the slack is for what the process's other goroutines allocate
+	// meanwhile, which AllocsPerRun counts too (the large run is longer:
+	// under -race it once counted 3 more).
 	small, large := allocs(100), allocs(10000)
-	assert.LessOrEqual(t, large, small+2, "allocations: %v for 200 violations, %v for 20000", small, large)
+	assert.LessOrEqual(t, large, small+20, "allocations: %v for 200 violations, %v for 20000", small, large)
 }
 
 // TestLaterReadsJumpOverContainers: reading a value again for a schema

@@ -1,17 +1,20 @@
 package webhook_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,15 +155,21 @@ func benchHandler(b *testing.B, validator *webhook.Validator) {
 // receives every delivery).
 //
 // The variants run interleaved: each iteration serves a block of requests
-// (about 16 KiB of bodies) through each variant in turn, timing each
-// block. On a shared machine the speed drifts by more than the difference
-// measured, over tens of milliseconds; blocks of a fraction of a
-// millisecond, side by side, share that drift. Each variant is reported
-// as its own metric, off-ns/req and so on (ns/op is the whole iteration),
-// with its allocations per request; off/handler, hook/off, on/off and
-// watched/off are the ratios of the time spent in each.
+// (about 16 KiB of bodies) through each variant, in an order drawn anew
+// for each iteration, timing each block. On a shared machine the speed
+// drifts by more than the difference measured, over tens of milliseconds;
+// blocks of a fraction of a millisecond, side by side, share that drift,
+// and no variant always runs after the same one. After a watched block the
+// loop waits, untimed, until the page has read that block's events, so
+// that the stream's work does not spill into the next block. Each variant
+// is reported as its own metric, off-ns/req and so on (ns/op is the whole
+// iteration), with its allocations per request (the stream's included),
+// counted after the timed loop;
+// off/handler, hook/off, on/off and watched/off are the ratios of the time
+// spent in each.
 func BenchmarkHandlerInspector(b *testing.B) {
 	names := []string{"handler", "off", "hook", "on", "watched"}
+	const watchedVariant = 4
 	for _, p := range benchPayloads(b) {
 		b.Run(p.name, func(b *testing.B) {
 			watched := inspect.New(nil)
@@ -172,7 +181,23 @@ func BenchmarkHandlerInspector(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { resp.Body.Close() })
-			go func() { _, _ = io.Copy(io.Discard, resp.Body) }() // the page reading
+			var read atomic.Int64 // the events the page has read
+			go func() {
+				sc := bufio.NewScanner(resp.Body)
+				for sc.Scan() {
+					if sc.Text() == "event: delivery" {
+						read.Add(1)
+					}
+				}
+			}()
+			published := int64(0) // the deliveries served to watched
+			caughtUp := func() {
+				for deadline := time.Now().Add(10 * time.Second); read.Load() < published; runtime.Gosched() {
+					if time.Now().After(deadline) {
+						b.Fatalf("the page read %d of %d events", read.Load(), published)
+					}
+				}
+			}
 			opts := []*webhook.Options{
 				{Logger: discardLogger}, // handler, as benchHandler builds it
 				{Logger: discardLogger}, // off: the same
@@ -187,18 +212,30 @@ func BenchmarkHandlerInspector(b *testing.B) {
 			block := max(1, 16<<10/len(p.body))
 			spent := make([]time.Duration, len(serve))
 			for b.Loop() {
-				for i, f := range serve {
+				for _, i := range rand.Perm(len(serve)) {
 					start := time.Now()
 					for range block {
-						f()
+						serve[i]()
 					}
 					spent[i] += time.Since(start)
+					if i == watchedVariant {
+						published += int64(block)
+						caughtUp()
+					}
 				}
 			}
 			requests := float64(b.N * block)
 			for i, name := range names {
+				// Allocations after the timed loop, when the rings have
+				// filled and reuse their slots (on the smaller bodies).
+				const runs = 100 // fewer than a stream's buffer of events
+				allocs := mallocsPerRun(runs, serve[i])
+				if i == watchedVariant {
+					published += runs + 1
+					caughtUp()
+				}
 				b.ReportMetric(float64(spent[i].Nanoseconds())/requests, name+"-ns/req")
-				b.ReportMetric(testing.AllocsPerRun(100, serve[i]), name+"-allocs/req")
+				b.ReportMetric(allocs, name+"-allocs/req")
 				switch name {
 				case "handler":
 				case "off":
@@ -209,6 +246,20 @@ func BenchmarkHandlerInspector(b *testing.B) {
 			}
 		})
 	}
+}
+
+// mallocsPerRun is the mean number of allocations of f, by any goroutine,
+// over runs calls after a first one: unlike testing.AllocsPerRun, not
+// rounded down to a whole number.
+func mallocsPerRun(runs int, f func()) float64 {
+	f()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / float64(runs)
 }
 
 // runHandler is b's loop: a Handler with opts, a no-op subscriber, and a
