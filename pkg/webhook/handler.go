@@ -197,13 +197,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *Delivery, msg
 	decoded = d.Err == nil
 	if decoded {
 		ctx := context.WithValue(r.Context(), deliveryKey{}, &deliveryValues{body: d.Body, signature: r.Header.Get(SignatureHeader)})
-		var start time.Time
+		var before time.Duration // since d.Received: a monotonic read, cheaper than time.Now
 		if timed {
-			start = time.Now()
+			before = time.Since(d.Received)
 		}
 		d.Err = h.deliver(ctx, *msg)
 		if timed {
-			d.Subscriber = time.Since(start)
+			d.Subscriber = time.Since(d.Received) - before
 		}
 		d.Outcome = cmp.Or(Outcome(ctx), OutcomeDelivered)
 	}
