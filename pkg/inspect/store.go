@@ -46,8 +46,11 @@ type entry struct {
 	decoded bool
 
 	// event and jobID are the decoded event's, or read leniently from a
-	// rejected body, for the list.
+	// rejected body, for the list. A decoded event's jobID is read from the
+	// body the first time a page asks (jobIDLater, readJobID): the clone
+	// it needs would be the one allocation of Record.
 	event, jobID string
+	jobIDLater   bool
 	// jobStatus and progress are the decoded event's too, and key is its
 	// webhook.EventKey, computed the first time the jobs' views ask
 	// (store.jobEvents): what they need, so that they decode no body.
@@ -60,8 +63,14 @@ type entry struct {
 // entryOverhead is what an entry costs besides its bodies and headers.
 const entryOverhead = 512
 
-// redacted are the headers whose values are never kept.
-var redacted = []string{"Authorization", "Cookie", "Proxy-Authorization"}
+// redacted reports whether the values of header k are never kept.
+func redacted(k string) bool {
+	switch k {
+	case "Authorization", "Cookie", "Proxy-Authorization":
+		return true
+	}
+	return false
+}
 
 // replayMarkKey is the context key of a replay request's *replayMark.
 type replayMarkKey struct{}
@@ -120,7 +129,7 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool, c cla
 		if k == webhook.SignatureHeader && len(vs) > 0 {
 			e.signature = vs[0]
 		}
-		secret := slices.Contains(redacted, k)
+		secret := redacted(k)
 		for _, v := range vs {
 			if secret {
 				v = "(redacted)"
@@ -152,7 +161,7 @@ func (e *entry) fill(d *webhook.Delivery, mark *replayMark, keepBody bool, c cla
 		// Copies: the decoded strings share the decoder's copy of the body,
 		// which the entry must not keep. An event is one the spec lists.
 		p := &d.Message.Payload
-		e.event, e.jobID = eventName(p.GetEvent()), strings.Clone(p.GetJobID())
+		e.event, e.jobIDLater = eventName(p.GetEvent()), true
 		e.jobStatus = specValue(p.GetStatus(), gen.StatusValues())
 		if p.Progress != nil {
 			e.progress, e.hasProgress = *p.Progress, true
@@ -189,7 +198,7 @@ func deliveryCost(d *webhook.Delivery) int64 {
 // store is a ring of the newest entries, bounded in count and in bytes.
 // Its slots are reused, header buffers included, and a body is the
 // Handler's own, kept without a copy: in a steady state, keeping a decoded
-// delivery allocates only its job ID.
+// delivery allocates nothing (its job ID is read when a page asks).
 type store struct {
 	size     int
 	maxBytes int64
@@ -244,7 +253,22 @@ func (s *store) add(d *webhook.Delivery, mark *replayMark, c claim, watched *ato
 	if watched.Load() == 0 {
 		return summary{}, false
 	}
+	if e.jobIDLater { // from the decoded event at hand, not the body
+		e.jobID, e.jobIDLater = strings.Clone(d.Message.Payload.GetJobID()), false
+	}
 	return e.summary(), true
+}
+
+// readJobID sets a decoded entry's jobID from its body, the first time it
+// is asked for (see entry.jobIDLater). The store's lock is held.
+func (e *entry) readJobID() {
+	if !e.jobIDLater {
+		return
+	}
+	e.jobIDLater = false
+	if p := decodeKept(e.body); p != nil {
+		e.jobID = strings.Clone(p.GetJobID()) // not the decoder's copy of the whole body
+	}
 }
 
 // forget drops the oldest entry. reuse says its slot is filled next
@@ -268,6 +292,7 @@ func (s *store) all() []*entry {
 	copies := make([]entry, s.n)
 	out := make([]*entry, s.n)
 	for i := range copies {
+		s.ring[(s.start+i)%s.size].readJobID()
 		copies[i] = s.ring[(s.start+i)%s.size]
 		copies[i].header = nil
 		out[i] = &copies[i]
@@ -303,6 +328,7 @@ func (s *store) jobEvents() []jobEvent {
 		if !e.decoded {
 			continue
 		}
+		e.readJobID()
 		out = append(out, jobEvent{
 			id: e.id, replayOf: e.replayOf, received: e.received, status: e.status, reason: e.reason, outcome: e.outcome,
 			event: gen.Event(e.event), jobID: e.jobID, jobStatus: e.jobStatus, progress: e.progress, hasProgress: e.hasProgress,
@@ -338,7 +364,9 @@ func (s *store) get(id int64) *entry {
 		return nil
 	}
 	// Ids are consecutive, so the entry's place follows from its id.
-	e := s.ring[(s.start+int(id-first))%s.size]
+	slot := &s.ring[(s.start+int(id-first))%s.size]
+	slot.readJobID()
+	e := *slot
 	e.header = slices.Clone(e.header) // the slot's buffer is reused
 	slices.SortStableFunc(e.header, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	return &e
