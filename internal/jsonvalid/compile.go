@@ -10,6 +10,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -158,36 +159,24 @@ func (c *compiler) compile(v any, at string) (*Schema, error) {
 }
 
 // resolve finds the target of a "$ref" that is a JSON pointer into the
-// document, and its location written as compile names locations.
+// document (Resolve), and its location written as compile names
+// locations. "#/" is the root, as jsonschema/v5 reads it.
 func (c *compiler) resolve(ref string) (any, string, error) {
-	if !strings.HasPrefix(ref, "#") || strings.ContainsAny(ref, "%") {
+	switch {
+	case !strings.HasPrefix(ref, "#") || strings.ContainsAny(ref, "%"):
 		return nil, "", fmt.Errorf("%q is not a JSON pointer into the document", ref)
-	}
-	v, loc := c.root, "#"
-	if ref == "#" || ref == "#/" {
-		return v, loc, nil
-	}
-	if !strings.HasPrefix(ref, "#/") {
+	case ref == "#" || ref == "#/":
+		return c.root, "#", nil
+	case !strings.HasPrefix(ref, "#/"):
 		return nil, "", fmt.Errorf("%q: anchors are not supported", ref)
 	}
+	v, err := Resolve(c.root, ref)
+	if err != nil || v == nil {
+		return nil, "", fmt.Errorf("%q does not resolve", ref)
+	}
+	loc := "#"
 	for tok := range strings.SplitSeq(ref[2:], "/") {
-		tok = UnescapeToken(tok)
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[tok]
-		case []any:
-			var i int
-			if _, err := fmt.Sscan(tok, &i); err != nil || i < 0 || i >= len(x) {
-				return nil, "", fmt.Errorf("%q: no such element", ref)
-			}
-			v = x[i]
-		default:
-			v = nil
-		}
-		if v == nil {
-			return nil, "", fmt.Errorf("%q does not resolve", ref)
-		}
-		loc += "/" + EscapeToken(tok)
+		loc += "/" + EscapeToken(UnescapeToken(tok))
 	}
 	return v, loc, nil
 }
@@ -203,6 +192,39 @@ func EscapeToken(s string) string { return tokenEscaper.Replace(s) }
 
 // UnescapeToken decodes a JSON Pointer reference token (RFC 6901).
 func UnescapeToken(s string) string { return tokenUnescaper.Replace(s) }
+
+// Resolve returns the value that ref, a reference local to a document as
+// a "$ref" writes it ("#", or "#" and a JSON pointer, RFC 6901), leads to
+// in root, the document decoded: a member by its unescaped name, an
+// element of an array by its decimal index. It fails when ref is not
+// local, or leads nowhere.
+func Resolve(root any, ref string) (any, error) {
+	ptr, ok := strings.CutPrefix(ref, "#")
+	if !ok || (ptr != "" && !strings.HasPrefix(ptr, "/")) {
+		return nil, fmt.Errorf("%q is not a JSON pointer into the document", ref)
+	}
+	cur := root
+	if ptr == "" {
+		return cur, nil
+	}
+	for tok := range strings.SplitSeq(ptr[1:], "/") {
+		tok = UnescapeToken(tok)
+		ok := false
+		switch c := cur.(type) {
+		case map[string]any:
+			cur, ok = c[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if ok = err == nil && i >= 0 && i < len(c); ok {
+				cur = c[i]
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("%q does not resolve", ref)
+		}
+	}
+	return cur, nil
+}
 
 // keywords compiles the keywords of the schema object m, at location at,
 // into s, as jsonschema/v5 reads them for draft-07.

@@ -576,31 +576,9 @@ func (r *resolver) definitionName(ref string) string {
 // lookup resolves a local JSON pointer reference such as
 // "#/components/schemas/JobWebhookPayload".
 func lookup(root map[string]any, ref string) (any, error) {
-	ptr, ok := strings.CutPrefix(ref, "#")
-	if !ok {
-		return nil, fmt.Errorf("$ref %q is not local to the document", ref)
+	v, err := jsonvalid.Resolve(root, ref)
+	if err != nil {
+		return nil, fmt.Errorf("$ref %w", err) // $ref "#/x" does not resolve
 	}
-	var cur any = root
-	if ptr == "" {
-		return cur, nil
-	}
-	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = jsonvalid.UnescapeToken(tok)
-		switch c := cur.(type) {
-		case map[string]any:
-			var ok bool
-			if cur, ok = c[tok]; !ok {
-				return nil, fmt.Errorf("$ref %q does not resolve", ref)
-			}
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, fmt.Errorf("$ref %q does not resolve", ref)
-			}
-			cur = c[i]
-		default:
-			return nil, fmt.Errorf("$ref %q does not resolve", ref)
-		}
-	}
-	return cur, nil
+	return v, nil
 }

@@ -638,24 +638,8 @@ func (m *model) deref(s any) any {
 
 // resolve returns the value a local $ref points to.
 func (m *model) resolve(ref string) (any, bool) {
-	ptr, ok := strings.CutPrefix(ref, "#")
-	if !ok {
-		return nil, false
-	}
-	var cur any = m.schema
-	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
-		if ptr == "" {
-			break
-		}
-		o, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = o[jsonvalid.UnescapeToken(tok)]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
+	v, err := jsonvalid.Resolve(m.schema, ref)
+	return v, err == nil
 }
 
 // nameEnums names each enum type after its property when every enum of
