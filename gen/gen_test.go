@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/mjhook/mjhook/gen"
 	"github.com/mjhook/mjhook/internal/fixtures"
+	"github.com/mjhook/mjhook/internal/jsonvalid"
 )
 
 func TestSamplePayloadsRoundTrip(t *testing.T) {
@@ -117,11 +117,7 @@ func stringsOf[T ~string](values []T) []string {
 // formats asserted.
 func compile(tb testing.TB) *jsonschema.Schema {
 	tb.Helper()
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft7
-	c.AssertFormat = true
-	require.NoError(tb, c.AddResource("payload.json", strings.NewReader(gen.WebhookPayloadJSONSchema)))
-	s, err := c.Compile("payload.json")
+	s, err := jsonvalid.CompileV5([]byte(gen.WebhookPayloadJSONSchema))
 	require.NoError(tb, err)
 	return s
 }

@@ -33,6 +33,18 @@ func Reference(schema []byte) (s *Schema, err error) {
 			s, err = nil, fmt.Errorf("jsonvalid: schema: jsonschema/v5 panicked: %v", p)
 		}
 	}()
+	compiled, err := CompileV5(schema)
+	if err != nil {
+		return nil, fmt.Errorf("jsonvalid: schema: %w", err)
+	}
+	return &Schema{ref: &reference{schema: compiled}}, nil
+}
+
+// CompileV5 compiles schema with jsonschema/v5 as Reference does: as
+// draft-07 (or the draft its "$schema" names), formats asserted, loading
+// nothing (a "$ref" outside the document fails). It is also what the
+// tests hold the other validators against.
+func CompileV5(schema []byte) (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft7
 	c.AssertFormat = true
@@ -41,13 +53,9 @@ func Reference(schema []byte) (s *Schema, err error) {
 	}
 	const url = "mem:///payload.schema.json"
 	if err := c.AddResource(url, bytes.NewReader(schema)); err != nil {
-		return nil, fmt.Errorf("jsonvalid: schema: %w", err)
+		return nil, err
 	}
-	compiled, err := c.Compile(url)
-	if err != nil {
-		return nil, fmt.Errorf("jsonvalid: schema: %w", err)
-	}
-	return &Schema{ref: &reference{schema: compiled}}, nil
+	return c.Compile(url)
 }
 
 // reference is a schema compiled by jsonschema/v5.
