@@ -193,6 +193,23 @@ func EscapeToken(s string) string { return tokenEscaper.Replace(s) }
 // UnescapeToken decodes a JSON Pointer reference token (RFC 6901).
 func UnescapeToken(s string) string { return tokenUnescaper.Replace(s) }
 
+// Deref follows s, in root, while it is an object with a local "$ref"
+// (Resolve), at most 16 references deep, and returns what it comes to:
+// s itself when it is no reference, nil when a reference leads nowhere.
+func Deref(root, s any) any {
+	for range 16 {
+		m, _ := s.(map[string]any)
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			return s
+		}
+		if s, _ = Resolve(root, ref); s == nil {
+			return nil
+		}
+	}
+	return s
+}
+
 // Resolve returns the value that ref, a reference local to a document as
 // a "$ref" writes it ("#", or "#" and a JSON pointer, RFC 6901), leads to
 // in root, the document decoded: a member by its unescaped name, an

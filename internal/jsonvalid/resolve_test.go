@@ -44,3 +44,17 @@ func TestResolve(t *testing.T) {
 		assert.ErrorContains(t, err, msg, ref)
 	}
 }
+
+// TestDeref: references are followed to what they come to.
+func TestDeref(t *testing.T) {
+	t.Parallel()
+	doc := map[string]any{"definitions": map[string]any{
+		"a":    map[string]any{"$ref": "#/definitions/b"},
+		"b":    map[string]any{"type": "string"},
+		"loop": map[string]any{"$ref": "#/definitions/loop"},
+	}}
+	assert.Equal(t, map[string]any{"type": "string"}, jsonvalid.Deref(doc, map[string]any{"$ref": "#/definitions/a"}))
+	assert.Equal(t, "plain", jsonvalid.Deref(doc, "plain"))
+	assert.Nil(t, jsonvalid.Deref(doc, map[string]any{"$ref": "#/definitions/missing"}))
+	assert.Equal(t, map[string]any{"$ref": "#/definitions/loop"}, jsonvalid.Deref(doc, map[string]any{"$ref": "#/definitions/loop"}), "a loop ends")
+}

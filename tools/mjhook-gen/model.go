@@ -619,22 +619,7 @@ func (m *model) part(obj map[string]any, kw string) (any, bool) {
 }
 
 // deref follows a $ref into the definitions.
-func (m *model) deref(s any) any {
-	for range 8 {
-		o, ok := s.(map[string]any)
-		if !ok {
-			return s
-		}
-		ref, ok := o["$ref"].(string)
-		if !ok {
-			return s
-		}
-		if s, ok = m.resolve(ref); !ok {
-			return nil
-		}
-	}
-	return s
-}
+func (m *model) deref(s any) any { return jsonvalid.Deref(m.schema, s) }
 
 // resolve returns the value a local $ref points to.
 func (m *model) resolve(ref string) (any, bool) {
